@@ -1,0 +1,51 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything they need is installed here.
+VENV    := .venv
+BIN     := $(VENV)/bin
+PIP     := $(BIN)/pip install -q -c constraints.txt
+PYTHON  ?= python3
+
+.PHONY: run test bench install index chromium lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# torch first and pinned: the CPU build on this machine's disk, never the multi-GB CUDA one.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) torch==2.13.0
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-bench: $(VENV)/.installed-test
+	$(PIP) -e '.[test,bench]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Builds the index when it is missing or stale; a no-op when seeds/ did not change.
+index: $(VENV)/.installed
+	$(BIN)/qa index
+
+run: index
+	$(BIN)/python app.py
+
+# Debian's chromium for the browser tests (Playwright cannot download its own browser here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(VENV)/.installed-test chromium lint
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
+
+bench: $(VENV)/.installed-bench
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) index/CURRENT index/versions index/tmp index/.lock

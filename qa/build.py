@@ -1,0 +1,133 @@
+"""Builds or updates the index: documents -> chunks -> vectors -> store + lexical. The folder
+is the truth: files are matched to the previous version by content hash, so unchanged and
+renamed files are not re-read by the model, and chunk vectors are reused by (model, text)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import store
+from .chunking import chunk_documents
+from .documents import load_documents
+from .embedding import Embedder, load_embedder
+from .errors import IndexMismatch, QAError
+from .lexical import Lexical
+from .settings import Settings, load_settings
+from .types import BuildReport, Chunk, Document
+
+log = logging.getLogger(__name__)
+
+CHUNKER = "recursive-v1"  # bump when chunking.SEPARATORS change, so old indexes rebuild
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _previous(manifest: dict | None, index_dir: Path, embedder: Embedder, chunker: dict):
+    """The current version when its vectors can be reused, else (None, why everything is rebuilt)."""
+    if manifest is None:
+        return None, None
+    if manifest.get("format_version") != store.FORMAT_VERSION:
+        return None, f"index format {manifest.get('format_version')} -> {store.FORMAT_VERSION}"
+    if manifest.get("model") != embedder.name:
+        return None, f"model changed: {manifest.get('model')} -> {embedder.name}"
+    if manifest.get("chunker") != chunker:
+        return None, f"chunker settings changed: {manifest.get('chunker')} -> {chunker}"
+    try:
+        return store.load(index_dir), None
+    except IndexMismatch as e:
+        return None, f"previous index unusable ({e})"
+
+
+def _diff(old: dict[str, str], new: list[Document]):
+    """Classify files by content hash against the previous manifest's {source: sha256}."""
+    new_by_src = {d.source: d.sha256 for d in new}
+    old_by_hash = {}
+    for src, h in old.items():
+        if src not in new_by_src:
+            old_by_hash.setdefault(h, []).append(src)
+    added, changed, unchanged, renamed = [], [], [], []
+    for src, h in new_by_src.items():
+        if src in old:
+            (unchanged if old[src] == h else changed).append(src)
+        elif old_by_hash.get(h):
+            renamed.append((old_by_hash[h].pop(0), src))
+        else:
+            added.append(src)
+    gone = {o for o, _ in renamed}
+    removed = [s for s in old if s not in new_by_src and s not in gone]
+    return added, changed, removed, renamed, unchanged
+
+
+def _embed(chunks: list[Chunk], embedder: Embedder, prev: store.Stored | None, progress: bool):
+    """Vectors for chunks, reusing the previous version's vector of any identical text."""
+    cache: dict[str, np.ndarray] = {}
+    if prev is not None:
+        old = store.stored_vectors(prev)
+        cache = {_text_hash(c.text): old[i] for i, c in enumerate(prev.chunks)}
+    keys = [_text_hash(c.text) for c in chunks]
+    todo = sorted({k: c.text for k, c in zip(keys, chunks, strict=True) if k not in cache}.items())
+    if todo:
+        vecs = embedder.embed_documents([t for _, t in todo], progress=progress)
+        cache.update({k: v for (k, _), v in zip(todo, vecs, strict=True)})
+    out = np.stack([cache[k] for k in keys]) if keys else np.zeros((0, embedder.dim), np.float32)
+    return out.astype(np.float32), len(todo)
+
+
+def build_index(
+    seeds: str | Path = "seeds",
+    index: str | Path = "index",
+    model: str | None = None,
+    *,
+    embedder: Embedder | None = None,
+    settings: Settings | None = None,
+    progress: bool = False,
+) -> BuildReport:
+    """Build or update the index in `index` from the documents in `seeds`; returns what it did."""
+    settings = settings or load_settings(seeds=seeds, index=index, model=model)
+    seeds, index_dir = Path(seeds), Path(index)
+    embedder = embedder or load_embedder(model or settings.model, settings.device, settings.batch_size)
+    chunker = {"name": CHUNKER, "size": settings.chunk_size, "overlap": settings.chunk_overlap}
+    t0 = time.perf_counter()
+    docs, skipped = load_documents(seeds)
+    if not docs:
+        raise QAError(f"no readable .txt or .md documents in {seeds}; add some and run `qa index` again")
+    with store.build_lock(index_dir, settings.lock_timeout):
+        manifest = store.read_manifest(index_dir)
+        prev, why = _previous(manifest, index_dir, embedder, chunker)
+        old_files = {s: f["sha256"] for s, f in (manifest or {}).get("files", {}).items()}
+        added, changed, removed, renamed, unchanged = _diff(old_files, docs)
+        if prev is not None and not (added or changed or removed or renamed):
+            return BuildReport(
+                len(docs), len(prev.chunks), 0, unchanged=tuple(unchanged), skipped=tuple(skipped),
+                version=prev.version, seconds=time.perf_counter() - t0, written=False,
+            )
+        if why:
+            log.info("full rebuild: %s", why)
+        chunks = chunk_documents(docs, settings.chunk_size, settings.chunk_overlap)
+        vectors, embedded = _embed(chunks, embedder, prev, progress)
+        path = store.new_version_dir(index_dir)
+        manifest = {
+            "format_version": store.FORMAT_VERSION,
+            "model": embedder.name,
+            "dim": embedder.dim,
+            "chunker": chunker,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "counts": {"documents": len(docs), "chunks": len(chunks)},
+            "files": {d.source: {"sha256": d.sha256, "chars": len(d.text), "date": d.date} for d in docs},
+            "skipped": {s.source: s.reason for s in skipped},
+        }
+        store.save(path, manifest, docs, chunks, vectors)
+        Lexical.build([c.text for c in chunks]).save(path)
+        store.finish(path, manifest)
+        version = store.commit(index_dir, path)
+    return BuildReport(
+        len(docs), len(chunks), embedded, tuple(added), tuple(changed), tuple(removed), tuple(renamed),
+        tuple(unchanged), tuple(skipped), why, version, time.perf_counter() - t0,
+    )

@@ -1,0 +1,69 @@
+"""Stage 2: split each Document into Chunks with langchain-text-splitters, paragraph first,
+then line, then sentence, then word boundaries. Each chunk keeps its source, [start, end)
+offsets into the decoded text, its 1-based line range and a stable id."""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections.abc import Iterable
+
+from .types import Chunk, Document
+
+# Sentence ends for Russian and English (plus the ellipsis character); the lookbehind keeps the
+# punctuation with its sentence. Words and characters are the last resort for run-on text.
+SEPARATORS = ["\n\n", "\n", r"(?<=[.!?…])\s+", r"(?<=[;:])\s+", r"\s+", ""]
+
+
+def chunk_id(source: str, start: int, end: int, text: str) -> str:
+    return hashlib.sha1(f"{source}\0{start}\0{end}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+class LineIndex:
+    """Maps character offsets to 1-based line numbers in O(log n)."""
+
+    def __init__(self, text: str):
+        self._breaks = [i for i, c in enumerate(text) if c == "\n"]
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_left(self._breaks, offset) + 1
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        return self.line(start), self.line(max(start, end - 1))
+
+
+def split_text(text: str, size: int, overlap: int) -> list[tuple[int, int]]:
+    """[start, end) spans of the chunks of text; each is text[start:end] exactly."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=size,
+        chunk_overlap=overlap,
+        separators=SEPARATORS,
+        is_separator_regex=True,
+        keep_separator=True,
+        strip_whitespace=True,
+    )
+    spans, cursor = [], 0
+    for piece in splitter.split_text(text):
+        start = text.find(piece, cursor)
+        if start < 0:  # never seen; guard so a splitter change cannot produce wrong offsets
+            raise RuntimeError("chunk text not found in its document")
+        spans.append((start, start + len(piece)))
+        # Overlapping chunks start after the previous start; disjoint ones after its end.
+        cursor = start + 1 if overlap else start + len(piece)
+    return spans
+
+
+def chunk_document(doc: Document, size: int = 1000, overlap: int = 0) -> list[Chunk]:
+    lines = LineIndex(doc.text)
+    chunks = []
+    for start, end in split_text(doc.text, size, overlap):
+        text = doc.text[start:end]
+        ls, le = lines.span(start, end)
+        chunks.append(Chunk(chunk_id(doc.source, start, end, text), doc.source, start, end, ls, le, text))
+    return chunks
+
+
+def chunk_documents(docs: Iterable[Document], size: int = 1000, overlap: int = 0) -> list[Chunk]:
+    return [c for d in docs for c in chunk_document(d, size, overlap)]

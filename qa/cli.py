@@ -1,0 +1,118 @@
+"""The `qa` command: parses arguments, calls the qa package, formats the result. User mistakes
+print one line on stderr and exit 2; nothing here knows how the pipeline works."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import asdict
+
+from .errors import QAError
+
+
+def _common(p: argparse.ArgumentParser, seeds: bool = False) -> None:
+    p.add_argument("--index", help="index folder (default: index, or QA_INDEX)")
+    p.add_argument("--model", help="embedding model name or path (default: the bundled multilingual e5)")
+    if seeds:
+        p.add_argument("--seeds", help="documents folder (default: seeds, or QA_SEEDS)")
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="qa", description="Answers questions from your documents with quotes.")
+    ap.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("index", help="build or update the index from the documents folder")
+    _common(p, seeds=True)
+    p.add_argument("--json", action="store_true", help="print the build report as JSON")
+    p = sub.add_parser("search", help="show the passages that best match a query")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, help="number of hits (default 5)")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+    p = sub.add_parser("ask", help="answer a question with verbatim quotes")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+    p = sub.add_parser("serve", help="open the web chat")
+    _common(p, seeds=True)
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p = sub.add_parser("eval", help="score the system on a SQuAD-format or JSONL question file")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+    return ap
+
+
+def _report_lines(r) -> str:
+    lines = [f"{r.documents} documents, {r.chunks} chunks, {r.embedded} embedded, version {r.version}"]
+    if not r.written:
+        lines.append("index up to date")
+    for name in ("added", "changed", "removed", "unchanged"):
+        items = getattr(r, name)
+        if items and name != "unchanged":
+            lines.append(f"{name}: {', '.join(items)}")
+    lines += [f"renamed: {a} -> {b}" for a, b in r.renamed]
+    if r.rebuilt:
+        lines.append(f"full rebuild: {r.rebuilt}")
+    lines += [f"skipped {s.source}: {s.reason}" for s in r.skipped]
+    return "\n".join(lines)
+
+
+def _quote_json(q) -> dict:
+    return {k: getattr(q, k) for k in ("text", "source", "start", "end", "line_start", "line_end", "score", "date")}
+
+
+def run(args: argparse.Namespace) -> int:
+    import qa
+
+    settings = qa.load_settings(
+        index=args.index, model=args.model, seeds=getattr(args, "seeds", None),
+        k=getattr(args, "k", None), host=getattr(args, "host", None), port=getattr(args, "port", None),
+    )
+    if args.cmd == "index":
+        r = qa.build_index(settings.seeds, settings.index, settings.model, settings=settings, progress=True)
+        print(json.dumps(asdict(r), ensure_ascii=False, indent=1) if args.json else _report_lines(r))
+    elif args.cmd == "search":
+        hits = qa.Retriever.load(settings.index, args.model, settings=settings).search(args.query, settings.k)
+        if args.json:
+            print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=1))
+        for i, h in enumerate([] if args.json else hits, 1):
+            print(f"[{i}] {h.source}:{h.line_start}-{h.line_end} score {h.score:.3f}\n    {h.text[:300]}")
+    elif args.cmd == "ask":
+        a = qa.Assistant(qa.Retriever.load(settings.index, args.model, settings=settings)).ask(args.question)
+        if args.json:
+            out = {"answer": a.text, "found": a.found, "quotes": [_quote_json(q) for q in a.quotes],
+                   "closest": _quote_json(a.closest) if a.closest else None}
+            print(json.dumps(out, ensure_ascii=False, indent=1))
+        else:
+            print(a.text)
+    elif args.cmd == "serve":
+        from .web import serve
+
+        serve(settings)
+    elif args.cmd == "eval":
+        from .evaluate import evaluate, format_report
+
+        res = evaluate(args.file, settings, index=args.index, progress=True)
+        print(json.dumps(res, ensure_ascii=False, indent=1) if args.json else format_report(res))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    try:
+        return run(args)
+    except QAError as e:
+        print(f"qa: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("qa: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Stage 1: read the seeds folder into Documents. Decoding is robust (UTF-8 with or without BOM,
+UTF-16 with BOM, legacy Cyrillic via charset-normalizer) and the decoded text is kept exactly
+as later offsets refer to it. A file that cannot be read is skipped with a reason, never fatal."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import logging
+import os
+import re
+from pathlib import Path
+
+from .errors import SeedsNotFound
+from .types import Document, Skipped
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".txt", ".md")
+# Editor and office leftovers that are never documents.
+_TEMP = re.compile(r"(^\.~lock\.|^~\$|\.swp$|\.swo$|~$|\.tmp$|^#.*#$)")
+_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{2})\.(\d{2})\.(\d{4})\b")
+
+
+def decode(data: bytes) -> str:
+    """Bytes -> text. Raises ValueError when the bytes are not text in any encoding we accept."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    if b"\x00" in data:
+        raise ValueError("binary file (NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=["cp1251", "koi8_r", "utf_8", "latin_1"]).best()
+    if best is None or best.encoding.startswith("utf"):
+        raise ValueError("not valid UTF-8 and no legacy encoding fits")
+    return str(best)
+
+
+def find_date(text: str) -> str | None:
+    """The first date stated near the top of a document ("date 2017-08-08" in the seed)."""
+    m = _DATE.search(text[:300])
+    if not m:
+        return None
+    y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(6), m.group(5), m.group(4))
+    return f"{y}-{mo}-{d}" if 1 <= int(mo) <= 12 and 1 <= int(d) <= 31 else None
+
+
+def list_files(seeds: Path) -> list[Path]:
+    """Candidate files under seeds (recursive, sorted), skipping hidden and temp files and
+    symlinks that lead outside the folder."""
+    root = seeds.resolve()
+    out = []
+    for dirpath, dirnames, filenames in os.walk(seeds, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or _TEMP.search(name) or not name.lower().endswith(SUFFIXES):
+                continue
+            path = Path(dirpath) / name
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                log.warning("skipped %s: symlink points outside %s", path, seeds)
+                continue
+            out.append(path)
+    return out
+
+
+def read_document(path: Path, source: str) -> Document:
+    data = path.read_bytes()
+    text = decode(data)
+    return Document(source=source, text=text, sha256=hashlib.sha256(data).hexdigest(), date=find_date(text))
+
+
+def load_documents(seeds: str | Path) -> tuple[list[Document], list[Skipped]]:
+    """Every readable document under seeds, plus the files skipped and why."""
+    seeds = Path(seeds)
+    if not seeds.is_dir():
+        raise SeedsNotFound(f"documents folder {seeds} does not exist; create it and put .txt or .md files in it")
+    docs, skipped = [], []
+    for path in list_files(seeds):
+        source = path.relative_to(seeds).as_posix()
+        try:
+            doc = read_document(path, source)
+        except (OSError, ValueError) as e:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            log.warning("skipped %s: %s", source, reason)
+            skipped.append(Skipped(source, reason))
+            continue
+        if not doc.text.strip():
+            log.warning("skipped %s: empty", source)
+            skipped.append(Skipped(source, "empty"))
+            continue
+        docs.append(doc)
+    return docs, skipped

@@ -1,0 +1,30 @@
+"""Errors the user can act on. Every stage raises one of these; the CLI and the web chat show
+the message as one line. Each message names the file or value and says what to do."""
+
+
+class QAError(Exception):
+    """Base of every error qa raises on purpose."""
+
+
+class SeedsNotFound(QAError):
+    """The documents folder does not exist."""
+
+
+class IndexNotFound(QAError):
+    """No built index in the given folder."""
+
+
+class IndexMismatch(QAError):
+    """The index was built with another model, format or chunker, or its files are damaged."""
+
+
+class IndexLocked(QAError):
+    """Another build holds the index lock."""
+
+
+class BadQuestion(QAError):
+    """The question is empty or unusable."""
+
+
+class ModelLoadError(QAError):
+    """The embedding model could not be loaded."""

@@ -1,0 +1,91 @@
+"""Stage 5: lexical BM25 (bm25s) over the chunks. Words are lower-cased and stemmed with the
+Snowball stemmer of their own script (Russian for Cyrillic, English for Latin), so a mixed
+corpus or question is handled word by word. Document frequencies are kept for scoring
+sentences inside the passages the retriever returns."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[a-z]")
+
+
+@functools.cache
+def _stemmers():
+    import Stemmer
+    from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_RUSSIAN
+
+    stop = {w.replace("ё", "е") for w in (*STOPWORDS_EN, *STOPWORDS_RUSSIAN)}
+    return Stemmer.Stemmer("russian"), Stemmer.Stemmer("english"), frozenset(stop)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _stem(word: str) -> str | None:
+    ru, en, stop = _stemmers()
+    if word in stop:
+        return None
+    if _CYRILLIC.search(word):
+        return ru.stemWord(word)
+    if _LATIN.search(word):
+        return en.stemWord(word)
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Stemmed content words of text, stop words removed, in order."""
+    out = []
+    for m in _WORD.finditer(text.lower().replace("ё", "е")):
+        s = _stem(m.group())
+        if s:
+            out.append(s)
+    return out
+
+
+class Lexical:
+    """BM25 over chunk texts plus the document frequency of every stem."""
+
+    def __init__(self, bm25, df: dict[str, int], n: int):
+        self.bm25, self.df, self.n = bm25, df, n
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> Lexical:
+        import bm25s
+
+        corpus = [tokenize(t) for t in texts]
+        bm25 = bm25s.BM25()
+        bm25.index(corpus, show_progress=False)
+        df = Counter(s for toks in corpus for s in set(toks))
+        return cls(bm25, dict(df), len(texts))
+
+    def save(self, path: Path) -> None:
+        self.bm25.save(str(path / "bm25"), show_progress=False)
+        (path / "bm25" / "df.json").write_text(json.dumps({"n": self.n, "df": self.df}, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, path: Path) -> Lexical:
+        import bm25s
+
+        bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False, verbosity=0)
+        meta = json.loads((path / "bm25" / "df.json").read_text())
+        return cls(bm25, meta["df"], meta["n"])
+
+    def idf(self, stem: str) -> float:
+        df = self.df.get(stem, 0)
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for the query (zeros when no word of it is indexed)."""
+        toks = [t for t in tokenize(query) if t in self.bm25.vocab_dict]
+        if not toks or self.n == 0:
+            return np.zeros(self.n, np.float32)
+        return np.asarray(self.bm25.get_scores(toks), dtype=np.float32)

@@ -1,0 +1,132 @@
+"""Stage 6: hybrid retrieval. Dense FAISS inner product (normalised vectors) and BM25 each
+propose candidates; their scores are fused into one ranking. The Retriever also serves the
+document texts that quotes are cut from."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import store
+from .embedding import Embedder, load_embedder
+from .errors import BadQuestion
+from .lexical import Lexical
+from .settings import Settings, load_settings
+from .types import Chunk, Document, Hit
+
+log = logging.getLogger(__name__)
+
+POOL = 50  # candidates taken from each side before fusion
+# Weight of the dense side in the normalised-score fusion (measured, see bench/).
+DENSE_WEIGHT = 0.5
+MAX_QUESTION_CHARS = 2000  # longer input is cut: no question needs more, and the model reads 512 tokens
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One fused chunk with the evidence behind its rank."""
+
+    index: int  # position in the chunk table
+    score: float  # fused
+    dense: float  # cosine similarity to the question
+    lexical: float  # BM25 score
+
+
+def clean_question(question: str) -> str:
+    if not isinstance(question, str):
+        raise BadQuestion("the question must be text")
+    q = "".join(ch if ch.isprintable() else " " for ch in question)
+    q = " ".join(q.split())[:MAX_QUESTION_CHARS]
+    if not any(ch.isalnum() for ch in q):
+        raise BadQuestion("the question is empty; type a question with at least one word")
+    return q
+
+
+def fuse(dense: np.ndarray, lexical: np.ndarray, pool: np.ndarray, w: float = DENSE_WEIGHT) -> np.ndarray:
+    """Normalised-score fusion over the candidate pool: each side min-max scaled to [0, 1]."""
+    d, lx = dense[pool], lexical[pool]
+    span = d.max() - d.min()
+    dn = (d - d.min()) / span if span > 0 else np.ones_like(d)
+    top = lx.max()
+    ln = lx / top if top > 0 else np.zeros_like(lx)
+    return w * dn + (1 - w) * ln
+
+
+class Retriever:
+    def __init__(self, stored: store.Stored, lexical: Lexical, embedder: Embedder, settings: Settings):
+        self.stored, self.lexical, self.embedder, self.settings = stored, lexical, embedder, settings
+
+    @classmethod
+    def load(
+        cls,
+        index: str | Path = "index",
+        model: str | None = None,
+        *,
+        embedder: Embedder | None = None,
+        settings: Settings | None = None,
+    ) -> Retriever:
+        """Load the current index version; `model` (or embedder) must match the one it was built with."""
+        settings = settings or load_settings(index=index)
+        stored = store.load(index, model or (embedder.name if embedder else None))
+        if embedder is None:
+            embedder = load_embedder(stored.manifest["model"], settings.device, settings.batch_size)
+        return cls(stored, Lexical.load(stored.path), embedder, settings)
+
+    @property
+    def version(self) -> str:
+        return self.stored.version
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self.stored.chunks
+
+    def document(self, source: str) -> Document:
+        return self.stored.documents[source]
+
+    def dense_scores(self, qvec: np.ndarray) -> np.ndarray:
+        n = self.stored.vectors.ntotal
+        k = n if n <= 20_000 else POOL
+        sims, ids = self.stored.vectors.search(qvec.reshape(1, -1), k)
+        out = np.full(n, -1.0, np.float32)
+        keep = ids[0] >= 0
+        out[ids[0][keep]] = sims[0][keep]
+        return out
+
+    def candidates(self, question: str, qvec: np.ndarray | None = None) -> list[Candidate]:
+        """Fused candidates, best first."""
+        q = clean_question(question)
+        if qvec is None:
+            qvec = self.embedder.embed_queries([q])[0]
+        dense = self.dense_scores(qvec)
+        lexical = self.lexical.scores(q)
+        n = len(dense)
+        if n == 0:
+            return []
+        take = min(POOL, n)
+        pool = np.union1d(np.argsort(-dense)[:take], np.argsort(-lexical)[:take] if lexical.any() else [])
+        pool = pool.astype(np.int64)
+        fused = fuse(dense, lexical, pool)
+        order = np.argsort(-fused, kind="stable")
+        return [Candidate(int(pool[i]), float(fused[i]), float(dense[pool[i]]), float(lexical[pool[i]]))
+                for i in order]
+
+    def hit(self, c: Candidate) -> Hit:
+        ch = self.stored.chunks[c.index]
+        date = self.stored.documents[ch.source].date
+        return Hit(ch.text, ch.source, ch.start, ch.end, ch.line_start, ch.line_end, round(c.score, 4), ch.id, date)
+
+    def search(self, query: str, k: int | None = None) -> list[Hit]:
+        """The k best chunks for the query."""
+        k = k or self.settings.k
+        return [self.hit(c) for c in self.candidates(query)[:k]]
+
+    def search_many(self, queries: Sequence[str], k: int | None = None) -> list[list[Hit]]:
+        """search for many queries, embedding them in one batch."""
+        cleaned = [clean_question(q) for q in queries]
+        vecs = self.embedder.embed_queries(cleaned) if cleaned else []
+        k = k or self.settings.k
+        return [[self.hit(c) for c in self.candidates(q, v)[:k]] for q, v in zip(cleaned, vecs, strict=True)]

@@ -1,0 +1,76 @@
+"""The one settings object. Precedence: the defaults below, then QA_* environment variables,
+then explicit overrides (CLI flags, keyword arguments). This is the only module that reads
+os.environ."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from .errors import QAError
+
+DEFAULT_MODEL = "multilingual-e5-small-q4"
+
+
+@dataclass(frozen=True)
+class Settings:
+    seeds: Path = Path("seeds")  # folder of documents to index (searched recursively)
+    index: Path = Path("index")  # folder where built index versions live
+    model: str = DEFAULT_MODEL  # embedding model: the bundled default, a sentence-transformers name, or a path
+    chunk_size: int = 1000  # max characters per chunk; 1000 kept XQuAD paragraphs whole (see bench/)
+    chunk_overlap: int = 0  # characters shared by neighbouring chunks of one paragraph
+    k: int = 5  # hits returned by search
+    passages: int = 3  # passages the assistant reads for quotes
+    batch_size: int = 32  # texts per model call while indexing
+    device: str | None = None  # torch device for sentence-transformers models; None picks cuda when present
+    host: str = "127.0.0.1"  # web chat address; loopback unless told otherwise
+    port: int = 7860  # web chat port
+    max_upload_mb: int = 20  # largest document accepted by the web chat upload
+    lock_timeout: float = 600.0  # seconds a build waits for another build's lock
+
+
+def _coerce(name: str, raw: str, kind: type):
+    try:
+        if kind is Path:
+            return Path(raw)
+        if kind is int:
+            return int(raw)
+        if kind is float:
+            return float(raw)
+        return raw
+    except ValueError:
+        raise QAError(f"QA_{name.upper()}={raw!r} is not a valid {kind.__name__}; fix or unset it") from None
+
+
+_KINDS = {"seeds": Path, "index": Path, "model": str, "device": str, "host": str}
+
+
+def load_settings(**overrides) -> Settings:
+    """Defaults, then QA_* environment variables, then the non-None keyword overrides."""
+    values = {}
+    for f in fields(Settings):
+        raw = os.environ.get(f"QA_{f.name.upper()}")
+        if raw:
+            kind = _KINDS.get(f.name) or type(f.default)
+            values[f.name] = _coerce(f.name, raw, kind)
+    unknown = set(overrides) - {f.name for f in fields(Settings)}
+    if unknown:
+        raise TypeError(f"unknown settings: {sorted(unknown)}")
+    for key, value in overrides.items():
+        if value is not None:
+            values[key] = Path(value) if _KINDS.get(key) is Path else value
+    settings = dataclasses.replace(Settings(), **values)
+    if settings.chunk_size < 50 or not 0 <= settings.chunk_overlap < settings.chunk_size:
+        raise QAError(
+            f"chunk_size={settings.chunk_size}, chunk_overlap={settings.chunk_overlap}: "
+            "need chunk_size >= 50 and 0 <= overlap < chunk_size"
+        )
+    return settings
+
+
+def gradio_env() -> tuple[str | None, int | None]:
+    """GRADIO_SERVER_NAME / GRADIO_SERVER_PORT, the variables Gradio users already know."""
+    port = os.environ.get("GRADIO_SERVER_PORT")
+    return os.environ.get("GRADIO_SERVER_NAME"), int(port) if port and port.isdigit() else None

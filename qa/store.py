@@ -1,0 +1,209 @@
+"""Stage 4: the index folder. Each build writes a complete version aside (versions/<id>/: the
+FAISS vectors, the chunk table, the document texts, the lexical index and a manifest) and then
+switches the CURRENT pointer with one atomic rename, so a crash mid-build leaves the previous
+version loadable. The manifest describes the version and carries checksums of its files."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import IndexLocked, IndexMismatch, IndexNotFound
+from .types import Chunk, Document
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+KEEP_VERSIONS = 2  # the current one and its predecessor, which questions in flight may still read
+_REBUILD = "rebuild it with `qa index` (or qa.build_index)"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One loaded index version."""
+
+    version: str
+    path: Path
+    manifest: dict
+    documents: dict[str, Document]
+    chunks: list[Chunk]
+    vectors: object  # faiss.Index
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path, timeout: float):
+    """Exclusive lock for builds; a second build waits up to `timeout` seconds, then gives up."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".lock").open("a+") as f:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexLocked(
+                        f"another build of {index_dir} is running; wait for it or remove the stale process"
+                    ) from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def new_version_dir(index_dir: Path) -> Path:
+    path = index_dir / "tmp" / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    path.mkdir(parents=True)
+    return path
+
+
+def save(path: Path, manifest: dict, documents: list[Document], chunks: list[Chunk], vectors: np.ndarray):
+    """Write the dense part of a version; the manifest goes last, with checksums of every file."""
+    import faiss
+
+    _write_jsonl(path / "documents.jsonl", (asdict(d) for d in documents))
+    _write_jsonl(
+        path / "chunks.jsonl",
+        ({k: v for k, v in asdict(c).items() if k != "text"} for c in chunks),
+    )
+    index = faiss.IndexFlatIP(int(manifest["dim"]))
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    faiss.write_index(index, str(path / "vectors.faiss"))
+
+
+def finish(path: Path, manifest: dict) -> None:
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.name != "manifest.json")
+    manifest = {**manifest, "checksums": {p.relative_to(path).as_posix(): _sha256(p) for p in files}}
+    (path / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    for p in [*files, path / "manifest.json"]:
+        with p.open("rb") as f:
+            os.fsync(f.fileno())
+
+
+def commit(index_dir: Path, path: Path) -> str:
+    """Move a finished version into place and point CURRENT at it (atomic on POSIX)."""
+    versions = index_dir / "versions"
+    versions.mkdir(exist_ok=True)
+    final = versions / path.name
+    os.replace(path, final)
+    _fsync_dir(versions)
+    tmp = index_dir / f".CURRENT.{uuid.uuid4().hex[:8]}"
+    tmp.write_text(path.name + "\n", encoding="utf-8")
+    os.replace(tmp, index_dir / "CURRENT")
+    _fsync_dir(index_dir)
+    _prune(index_dir, path.name)
+    return path.name
+
+
+def _prune(index_dir: Path, current: str) -> None:
+    """Drop half-written builds and all but the newest KEEP_VERSIONS versions."""
+    shutil.rmtree(index_dir / "tmp", ignore_errors=True)
+    old = sorted((p for p in (index_dir / "versions").iterdir() if p.name != current), reverse=True)
+    for p in old[KEEP_VERSIONS - 1 :]:
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def current_version(index_dir: str | Path) -> str | None:
+    try:
+        name = (Path(index_dir) / "CURRENT").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name if (Path(index_dir) / "versions" / name / "manifest.json").is_file() else None
+
+
+def read_manifest(index_dir: str | Path) -> dict | None:
+    name = current_version(index_dir)
+    if name is None:
+        return None
+    return json.loads((Path(index_dir) / "versions" / name / "manifest.json").read_text(encoding="utf-8"))
+
+
+def check_manifest(manifest: dict, where: Path, model: str | None = None) -> None:
+    fmt = manifest.get("format_version")
+    if fmt != FORMAT_VERSION:
+        raise IndexMismatch(f"index {where} has format version {fmt}, this qa reads {FORMAT_VERSION}; {_REBUILD}")
+    if model and manifest.get("model") != model:
+        raise IndexMismatch(
+            f"index {where} was built with model {manifest.get('model')!r}, not {model!r}; "
+            f"{_REBUILD} --model {model}, or load it without a model"
+        )
+
+
+def verify(path: Path, manifest: dict) -> None:
+    """Compare every file of the version with the manifest's checksums."""
+    sums = manifest.get("checksums") or {}
+    if not sums:
+        raise IndexMismatch(f"index {path} has no checksums in its manifest; {_REBUILD}")
+    for rel, digest in sums.items():
+        f = path / rel
+        if not f.is_file() or _sha256(f) != digest:
+            raise IndexMismatch(f"index file {f} is missing or damaged (checksum mismatch); {_REBUILD}")
+
+
+def load(index_dir: str | Path, model: str | None = None) -> Stored:
+    import faiss
+
+    index_dir = Path(index_dir)
+    name = current_version(index_dir)
+    if name is None:
+        raise IndexNotFound(f"no index in {index_dir}; build one with `qa index --index {index_dir}`")
+    path = index_dir / "versions" / name
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise IndexMismatch(f"index manifest {path / 'manifest.json'} is unreadable ({e}); {_REBUILD}") from e
+    check_manifest(manifest, index_dir, model)
+    verify(path, manifest)
+    docs = {d["source"]: Document(**d) for d in _read_jsonl(path / "documents.jsonl")}
+    chunks = [Chunk(**row, text=docs[row["source"]].text[row["start"] : row["end"]]) for row in
+              _read_jsonl(path / "chunks.jsonl")]
+    vectors = faiss.read_index(str(path / "vectors.faiss"))
+    if vectors.ntotal != len(chunks) or vectors.d != manifest["dim"]:
+        raise IndexMismatch(f"index {path}: {vectors.ntotal} vectors for {len(chunks)} chunks; {_REBUILD}")
+    return Stored(name, path, manifest, docs, chunks, vectors)
+
+
+def stored_vectors(stored: Stored) -> np.ndarray:
+    """All vectors of a version, in chunk order (the embedding cache of the next build)."""
+    n = stored.vectors.ntotal
+    return stored.vectors.reconstruct_n(0, n) if n else np.zeros((0, stored.manifest["dim"]), np.float32)

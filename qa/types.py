@@ -1,0 +1,84 @@
+"""Shared data model: small frozen dataclasses passed between the pipeline stages
+(documents -> chunking -> embedding -> store -> lexical -> retrieve -> answer).
+Offsets are always [start, end) character positions into the decoded document text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    source: str  # path relative to the seeds folder, with "/" separators
+    text: str  # decoded text; every offset refers to this string
+    sha256: str  # hash of the raw file bytes
+    date: str | None = None  # ISO date stated near the top of the text, if any
+
+
+@dataclass(frozen=True)
+class Skipped:
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str  # stable: hash of source, offsets and text
+    source: str
+    start: int
+    end: int
+    line_start: int  # 1-based, inclusive
+    line_end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    text: str
+    source: str
+    start: int
+    end: int
+    line_start: int
+    line_end: int
+    score: float
+    chunk_id: str = ""
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str  # exactly document_text[start:end]
+    source: str
+    start: int
+    end: int
+    line_start: int
+    line_end: int
+    score: float
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str  # quotes with [n] markers and a sources list, or a plain "not found"
+    found: bool
+    quotes: tuple[Quote, ...] = ()
+    closest: Quote | None = None  # best passage when found is False, shown only as "closest passage"
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    documents: int
+    chunks: int
+    embedded: int  # chunks sent through the model in this run (the rest came from the cache)
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    renamed: tuple[tuple[str, str], ...] = ()  # (old, new)
+    unchanged: tuple[str, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    rebuilt: str | None = None  # why everything was re-embedded, when it was
+    version: str = ""
+    seconds: float = 0.0
+    written: bool = True  # False when nothing changed and the index was left as it was
+    warnings: tuple[str, ...] = field(default=())

@@ -1,0 +1,55 @@
+from dataclasses import replace
+
+import qa
+from tests.conftest import EN
+
+
+def test_first_build_report(tmp_path, seeds, fake):
+    r = qa.build_index(seeds, tmp_path / "index", embedder=fake)
+    expected = qa.BuildReport(
+        documents=2, chunks=2, embedded=2, added=("en.md", "ru.txt"), version=r.version, seconds=r.seconds
+    )
+    assert r == expected
+
+
+def test_nothing_changed_writes_nothing(index, seeds, fake):
+    r = qa.build_index(seeds, index, embedder=fake)
+    assert (r.written, r.embedded, r.unchanged) == (False, 0, ("en.md", "ru.txt"))
+
+
+def test_add_edit_delete_rename(index, seeds, fake):
+    (seeds / "new.txt").write_text("Совсем новый документ про театр.", encoding="utf-8")
+    (seeds / "en.md").write_text(EN.replace("twelve", "fifteen"), encoding="utf-8")
+    (seeds / "ru.txt").rename(seeds / "renamed.txt")
+    r = qa.build_index(seeds, index, embedder=fake)
+    assert (r.added, r.changed, r.renamed, r.removed) == (("new.txt",), ("en.md",), (("ru.txt", "renamed.txt"),), ())
+    # Only the new file's chunk and the edited paragraph's chunk went through the model.
+    assert r.embedded == 2
+    (seeds / "new.txt").unlink()
+    r = qa.build_index(seeds, index, embedder=fake)
+    assert (r.removed, r.embedded) == (("new.txt",), 0)
+    ret = qa.Retriever.load(index, embedder=fake)
+    assert {c.source for c in ret.chunks} == {"en.md", "renamed.txt"}
+    assert any("fifteen" in c.text for c in ret.chunks)
+
+
+def test_model_change_rebuilds_everything(index, seeds):
+    r = qa.build_index(seeds, index, embedder=qa.HashEmbedder(32))
+    assert r.rebuilt == "model changed: hash-64 -> hash-32"
+    assert r.embedded == r.chunks == 2
+    assert r.unchanged == ("en.md", "ru.txt")
+
+
+def test_chunker_change_rebuilds_everything(index, seeds, fake):
+    s = replace(qa.load_settings(), chunk_size=60)
+    r = qa.build_index(seeds, index, embedder=fake, settings=s)
+    assert r.rebuilt.startswith("chunker settings changed")
+    assert r.chunks > 2
+
+
+def test_previous_versions_are_pruned(index, seeds, fake):
+    for word in ("one", "two", "three"):
+        (seeds / "x.txt").write_text(f"Document {word}.", encoding="utf-8")
+        qa.build_index(seeds, index, embedder=fake)
+    assert len(list((index / "versions").iterdir())) == 2
+    assert not (index / "tmp").exists()

@@ -1,0 +1,50 @@
+import json
+
+import pytest
+
+import qa
+from qa import store
+
+
+def _version_path(index):
+    return index / "versions" / (index / "CURRENT").read_text().strip()
+
+
+def test_manifest_describes_the_index(index, fake):
+    m = store.read_manifest(index)
+    assert m["format_version"] == store.FORMAT_VERSION
+    assert (m["model"], m["dim"]) == (fake.name, fake.dim)
+    assert m["chunker"] == {"name": "recursive-v1", "size": 1000, "overlap": 0}
+    assert set(m["files"]) == {"ru.txt", "en.md"}
+    assert m["files"]["ru.txt"]["date"] == "2021-03-04"
+    assert {"vectors.faiss", "chunks.jsonl", "documents.jsonl"} <= set(m["checksums"])
+
+
+def test_loading_with_another_model_says_how_to_rebuild(index):
+    with pytest.raises(qa.IndexMismatch, match="built with model 'hash-64'.*qa index"):
+        qa.Retriever.load(index, model="multilingual-e5-small-q4")
+
+
+def test_newer_format_is_refused(index, fake):
+    path = _version_path(index) / "manifest.json"
+    m = json.loads(path.read_text())
+    path.write_text(json.dumps({**m, "format_version": store.FORMAT_VERSION + 1}))
+    with pytest.raises(qa.IndexMismatch, match="format version"):
+        qa.Retriever.load(index, embedder=fake)
+
+
+def test_damaged_file_is_detected(index, fake):
+    f = _version_path(index) / "vectors.faiss"
+    f.write_bytes(f.read_bytes()[:-10])
+    with pytest.raises(qa.IndexMismatch, match="vectors.faiss.*damaged"):
+        qa.Retriever.load(index, embedder=fake)
+
+
+def test_missing_index_is_a_clear_error(tmp_path):
+    with pytest.raises(qa.IndexNotFound, match="qa index"):
+        qa.Retriever.load(tmp_path / "nothing")
+
+
+def test_lock_makes_a_second_build_give_up(tmp_path):
+    with store.build_lock(tmp_path, 1), pytest.raises(qa.IndexLocked), store.build_lock(tmp_path, 0.3):
+        pass
