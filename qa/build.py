@@ -12,17 +12,17 @@ from pathlib import Path
 import numpy as np
 
 from . import store
-from .chunking import chunk_documents
+from .chunking import chunk_documents, sentences
 from .documents import load_documents
 from .embedding import Embedder, load_embedder
 from .errors import IndexMismatch, QAError
 from .lexical import Lexical
 from .settings import Settings, load_settings
-from .types import BuildReport, Chunk, Document
+from .types import BuildReport, Document
 
 log = logging.getLogger(__name__)
 
-CHUNKER = "recursive-v1"  # bump when chunking.SEPARATORS change, so old indexes rebuild
+CHUNKER = "recursive-v1+razdel"  # bump when chunking.SEPARATORS or sentences() change
 
 
 def _text_hash(text: str) -> str:
@@ -65,14 +65,25 @@ def _diff(old: dict[str, str], new: list[Document]):
     return added, changed, removed, renamed, unchanged
 
 
-def _embed(chunks: list[Chunk], embedder: Embedder, prev: store.Stored | None, progress: bool):
-    """Vectors for chunks, reusing the previous version's vector of any identical text."""
-    cache: dict[str, np.ndarray] = {}
-    if prev is not None:
-        old = store.stored_vectors(prev)
-        cache = {_text_hash(c.text): old[i] for i, c in enumerate(prev.chunks)}
-    keys = [_text_hash(c.text) for c in chunks]
-    todo = sorted({k: c.text for k, c in zip(keys, chunks, strict=True) if k not in cache}.items())
+def _cache(prev: store.Stored | None) -> dict[str, np.ndarray]:
+    """The previous version's vectors by text hash: the embedding cache of this build."""
+    if prev is None:
+        return {}
+    cache = {}
+    old = store.stored_vectors(prev)
+    for i, c in enumerate(prev.chunks):
+        cache[_text_hash(c.text)] = old[i]
+        text = prev.documents[c.source].text
+        for j in prev.sentences_of(i):
+            a, b = prev.sentence_spans[j]
+            cache[_text_hash(text[a:b])] = prev.sentence_vectors[j]
+    return cache
+
+
+def _embed(texts: list[str], embedder: Embedder, cache: dict, progress: bool) -> tuple[np.ndarray, int]:
+    """Vectors for texts, sending only texts the cache lacks through the model."""
+    keys = [_text_hash(t) for t in texts]
+    todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
     if todo:
         vecs = embedder.embed_documents([t for _, t in todo], progress=progress)
         cache.update({k: v for (k, _), v in zip(todo, vecs, strict=True)})
@@ -105,13 +116,25 @@ def build_index(
         added, changed, removed, renamed, unchanged = _diff(old_files, docs)
         if prev is not None and not (added or changed or removed or renamed):
             return BuildReport(
-                len(docs), len(prev.chunks), 0, unchanged=tuple(unchanged), skipped=tuple(skipped),
-                version=prev.version, seconds=time.perf_counter() - t0, written=False,
+                len(docs),
+                len(prev.chunks),
+                0,
+                unchanged=tuple(unchanged),
+                skipped=tuple(skipped),
+                version=prev.version,
+                seconds=time.perf_counter() - t0,
+                written=False,
             )
         if why:
             log.info("full rebuild: %s", why)
         chunks = chunk_documents(docs, settings.chunk_size, settings.chunk_overlap)
-        vectors, embedded = _embed(chunks, embedder, prev, progress)
+        spans = [[(c.start + a, c.start + b) for a, b in sentences(c.text)] for c in chunks]
+        cache = _cache(prev)
+        vectors, embedded = _embed([c.text for c in chunks], embedder, cache, progress)
+        sent_texts = [
+            c.text[a - c.start : b - c.start] for c, ss in zip(chunks, spans, strict=True) for a, b in ss
+        ]
+        sent_vectors, _ = _embed(sent_texts, embedder, cache, progress)
         path = store.new_version_dir(index_dir)
         manifest = {
             "format_version": store.FORMAT_VERSION,
@@ -123,11 +146,21 @@ def build_index(
             "files": {d.source: {"sha256": d.sha256, "chars": len(d.text), "date": d.date} for d in docs},
             "skipped": {s.source: s.reason for s in skipped},
         }
-        store.save(path, manifest, docs, chunks, vectors)
+        store.save(path, manifest, docs, chunks, vectors, spans, sent_vectors)
         Lexical.build([c.text for c in chunks]).save(path)
         store.finish(path, manifest)
         version = store.commit(index_dir, path)
     return BuildReport(
-        len(docs), len(chunks), embedded, tuple(added), tuple(changed), tuple(removed), tuple(renamed),
-        tuple(unchanged), tuple(skipped), why, version, time.perf_counter() - t0,
+        len(docs),
+        len(chunks),
+        embedded,
+        tuple(added),
+        tuple(changed),
+        tuple(removed),
+        tuple(renamed),
+        tuple(unchanged),
+        tuple(skipped),
+        why,
+        version,
+        time.perf_counter() - t0,
     )

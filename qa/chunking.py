@@ -1,6 +1,7 @@
 """Stage 2: split each Document into Chunks with langchain-text-splitters, paragraph first,
 then line, then sentence, then word boundaries. Each chunk keeps its source, [start, end)
-offsets into the decoded text, its 1-based line range and a stable id."""
+offsets into the decoded text, its 1-based line range and a stable id. Chunks are split
+further into sentences, the units that quotes are made of."""
 
 from __future__ import annotations
 
@@ -53,6 +54,19 @@ def split_text(text: str, size: int, overlap: int) -> list[tuple[int, int]]:
         # Overlapping chunks start after the previous start; disjoint ones after its end.
         cursor = start + 1 if overlap else start + len(piece)
     return spans
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """[start, end) spans of the sentences of text (razdel knows Russian and English
+    abbreviations); a line break always ends a sentence, since headings, list items and
+    datelines carry no final stop."""
+    from razdel import sentenize
+
+    out, pos = [], 0
+    for line in text.split("\n"):
+        out += [(pos + s.start, pos + s.stop) for s in sentenize(line)]
+        pos += len(line) + 1
+    return out
 
 
 def chunk_document(doc: Document, size: int = 1000, overlap: int = 0) -> list[Chunk]:

@@ -62,15 +62,22 @@ def _report_lines(r) -> str:
 
 
 def _quote_json(q) -> dict:
-    return {k: getattr(q, k) for k in ("text", "source", "start", "end", "line_start", "line_end", "score", "date")}
+    return {
+        k: getattr(q, k)
+        for k in ("text", "source", "start", "end", "line_start", "line_end", "score", "date")
+    }
 
 
 def run(args: argparse.Namespace) -> int:
     import qa
 
     settings = qa.load_settings(
-        index=args.index, model=args.model, seeds=getattr(args, "seeds", None),
-        k=getattr(args, "k", None), host=getattr(args, "host", None), port=getattr(args, "port", None),
+        index=args.index,
+        model=args.model,
+        seeds=getattr(args, "seeds", None),
+        k=getattr(args, "k", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
     )
     if args.cmd == "index":
         r = qa.build_index(settings.seeds, settings.index, settings.model, settings=settings, progress=True)
@@ -84,8 +91,12 @@ def run(args: argparse.Namespace) -> int:
     elif args.cmd == "ask":
         a = qa.Assistant(qa.Retriever.load(settings.index, args.model, settings=settings)).ask(args.question)
         if args.json:
-            out = {"answer": a.text, "found": a.found, "quotes": [_quote_json(q) for q in a.quotes],
-                   "closest": _quote_json(a.closest) if a.closest else None}
+            out = {
+                "answer": a.text,
+                "found": a.found,
+                "quotes": [_quote_json(q) for q in a.quotes],
+                "closest": _quote_json(a.closest) if a.closest else None,
+            }
             print(json.dumps(out, ensure_ascii=False, indent=1))
         else:
             print(a.text)

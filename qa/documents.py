@@ -79,7 +79,9 @@ def load_documents(seeds: str | Path) -> tuple[list[Document], list[Skipped]]:
     """Every readable document under seeds, plus the files skipped and why."""
     seeds = Path(seeds)
     if not seeds.is_dir():
-        raise SeedsNotFound(f"documents folder {seeds} does not exist; create it and put .txt or .md files in it")
+        raise SeedsNotFound(
+            f"documents folder {seeds} does not exist; create it and put .txt or .md files in it"
+        )
     docs, skipped = [], []
     for path in list_files(seeds):
         source = path.relative_to(seeds).as_posix()

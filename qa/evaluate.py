@@ -44,8 +44,15 @@ def squad_corpus(data: dict, seeds: Path) -> list[dict]:
                 if ctx[s : s + len(a["text"])] != a["text"]:
                     s = ctx.find(a["text"])
                 if s >= 0:
-                    gold.append({"question": q["question"], "answer": a["text"], "source": name,
-                                 "start": offset + s, "end": offset + s + len(a["text"])})
+                    gold.append(
+                        {
+                            "question": q["question"],
+                            "answer": a["text"],
+                            "source": name,
+                            "start": offset + s,
+                            "end": offset + s + len(a["text"]),
+                        }
+                    )
             parts.append(ctx)
             offset += len(ctx) + 2
         (seeds / name).write_text("\n\n".join(parts), encoding="utf-8")
@@ -115,7 +122,9 @@ def score(retriever: Retriever, gold: list[dict], progress: bool = False) -> dic
     }
 
 
-def evaluate(file: str | Path, settings: Settings, index: str | Path | None = None, progress: bool = False) -> dict:
+def evaluate(
+    file: str | Path, settings: Settings, index: str | Path | None = None, progress: bool = False
+) -> dict:
     """Index the file's contexts (SQuAD) or use the given index (JSONL), then score every question."""
     path = Path(file)
     if not path.is_file():
@@ -131,8 +140,12 @@ def evaluate(file: str | Path, settings: Settings, index: str | Path | None = No
         else:
             index, build_s = index or settings.index, None
         retriever = Retriever.load(index, settings=settings)
-        return {"file": str(path), "model": retriever.stored.manifest["model"], "build_s": build_s,
-                **score(retriever, gold, progress)}
+        return {
+            "file": str(path),
+            "model": retriever.stored.manifest["model"],
+            "build_s": build_s,
+            **score(retriever, gold, progress),
+        }
 
 
 def format_report(res: dict) -> str:

@@ -18,7 +18,9 @@ DEFAULT_MODEL = "multilingual-e5-small-q4"
 class Settings:
     seeds: Path = Path("seeds")  # folder of documents to index (searched recursively)
     index: Path = Path("index")  # folder where built index versions live
-    model: str = DEFAULT_MODEL  # embedding model: the bundled default, a sentence-transformers name, or a path
+    model: str = (
+        DEFAULT_MODEL  # embedding model: the bundled default, a sentence-transformers name, or a path
+    )
     chunk_size: int = 1000  # max characters per chunk; 1000 kept XQuAD paragraphs whole (see bench/)
     chunk_overlap: int = 0  # characters shared by neighbouring chunks of one paragraph
     k: int = 5  # hits returned by search

@@ -38,7 +38,13 @@ class Stored:
     manifest: dict
     documents: dict[str, Document]
     chunks: list[Chunk]
-    vectors: object  # faiss.Index
+    vectors: object  # faiss.Index over chunk vectors
+    sentence_spans: np.ndarray  # (n_sentences, 2) [start, end) document offsets, grouped by chunk
+    sentence_first: np.ndarray  # (n_chunks + 1,) chunk i owns sentences sentence_first[i]:sentence_first[i+1]
+    sentence_vectors: np.ndarray  # (n_sentences, dim), memory-mapped
+
+    def sentences_of(self, i: int) -> range:
+        return range(int(self.sentence_first[i]), int(self.sentence_first[i + 1]))
 
 
 def _sha256(path: Path) -> str:
@@ -96,15 +102,27 @@ def new_version_dir(index_dir: Path) -> Path:
     return path
 
 
-def save(path: Path, manifest: dict, documents: list[Document], chunks: list[Chunk], vectors: np.ndarray):
-    """Write the dense part of a version; the manifest goes last, with checksums of every file."""
+def save(
+    path: Path,
+    manifest: dict,
+    documents: list[Document],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    sentence_spans: list[list[tuple[int, int]]],
+    sentence_vectors: np.ndarray,
+) -> None:
+    """Write the dense part of a version (texts, chunk table, chunk and sentence vectors)."""
     import faiss
 
     _write_jsonl(path / "documents.jsonl", (asdict(d) for d in documents))
     _write_jsonl(
         path / "chunks.jsonl",
-        ({k: v for k, v in asdict(c).items() if k != "text"} for c in chunks),
+        (
+            {**{k: v for k, v in asdict(c).items() if k != "text"}, "sentences": spans}
+            for c, spans in zip(chunks, sentence_spans, strict=True)
+        ),
     )
+    np.save(path / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
     index = faiss.IndexFlatIP(int(manifest["dim"]))
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
@@ -161,7 +179,9 @@ def read_manifest(index_dir: str | Path) -> dict | None:
 def check_manifest(manifest: dict, where: Path, model: str | None = None) -> None:
     fmt = manifest.get("format_version")
     if fmt != FORMAT_VERSION:
-        raise IndexMismatch(f"index {where} has format version {fmt}, this qa reads {FORMAT_VERSION}; {_REBUILD}")
+        raise IndexMismatch(
+            f"index {where} has format version {fmt}, this qa reads {FORMAT_VERSION}; {_REBUILD}"
+        )
     if model and manifest.get("model") != model:
         raise IndexMismatch(
             f"index {where} was built with model {manifest.get('model')!r}, not {model!r}; "
@@ -195,12 +215,22 @@ def load(index_dir: str | Path, model: str | None = None) -> Stored:
     check_manifest(manifest, index_dir, model)
     verify(path, manifest)
     docs = {d["source"]: Document(**d) for d in _read_jsonl(path / "documents.jsonl")}
-    chunks = [Chunk(**row, text=docs[row["source"]].text[row["start"] : row["end"]]) for row in
-              _read_jsonl(path / "chunks.jsonl")]
+    chunks, spans, first = [], [], [0]
+    for row in _read_jsonl(path / "chunks.jsonl"):
+        sents = row.pop("sentences")
+        chunks.append(Chunk(**row, text=docs[row["source"]].text[row["start"] : row["end"]]))
+        spans += sents
+        first.append(first[-1] + len(sents))
     vectors = faiss.read_index(str(path / "vectors.faiss"))
-    if vectors.ntotal != len(chunks) or vectors.d != manifest["dim"]:
-        raise IndexMismatch(f"index {path}: {vectors.ntotal} vectors for {len(chunks)} chunks; {_REBUILD}")
-    return Stored(name, path, manifest, docs, chunks, vectors)
+    sent_vectors = np.load(path / "sentences.npy", mmap_mode="r")
+    if (
+        vectors.ntotal != len(chunks)
+        or vectors.d != manifest["dim"]
+        or sent_vectors.shape != (first[-1], vectors.d)
+    ):
+        raise IndexMismatch(f"index {path}: vector counts do not match the chunk table; {_REBUILD}")
+    span_arr = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    return Stored(name, path, manifest, docs, chunks, vectors, span_arr, np.asarray(first), sent_vectors)
 
 
 def stored_vectors(stored: Stored) -> np.ndarray:

@@ -1,5 +1,6 @@
 import qa
-from qa.answer import answer_text, sentences
+from qa.answer import answer_text
+from qa.chunking import sentences
 from tests.conftest import assert_exact
 
 
@@ -34,4 +35,7 @@ def test_line_breaks_end_sentences():
 
 def test_sentences_know_russian_abbreviations():
     text = "Сумма 6 млрд тенге, т.е. много. Второе предложение."
-    assert [text[a:b] for a, b in sentences(text)] == ["Сумма 6 млрд тенге, т.е. много.", "Второе предложение."]
+    assert [text[a:b] for a, b in sentences(text)] == [
+        "Сумма 6 млрд тенге, т.е. много.",
+        "Второе предложение.",
+    ]

@@ -22,7 +22,12 @@ def test_add_edit_delete_rename(index, seeds, fake):
     (seeds / "en.md").write_text(EN.replace("twelve", "fifteen"), encoding="utf-8")
     (seeds / "ru.txt").rename(seeds / "renamed.txt")
     r = qa.build_index(seeds, index, embedder=fake)
-    assert (r.added, r.changed, r.renamed, r.removed) == (("new.txt",), ("en.md",), (("ru.txt", "renamed.txt"),), ())
+    assert (r.added, r.changed, r.renamed, r.removed) == (
+        ("new.txt",),
+        ("en.md",),
+        (("ru.txt", "renamed.txt"),),
+        (),
+    )
     # Only the new file's chunk and the edited paragraph's chunk went through the model.
     assert r.embedded == 2
     (seeds / "new.txt").unlink()

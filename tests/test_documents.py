@@ -32,7 +32,10 @@ def test_skips_unreadable_with_a_reason(tmp_path, caplog):
     (d / "image.png").write_bytes(b"\x89PNG")
     docs, skipped = load_documents(d)
     assert [x.source for x in docs] == ["sub/deeper/ok.md"]
-    assert {s.source: s.reason for s in skipped} == {"bin.txt": "binary file (NUL bytes)", "empty.txt": "empty"}
+    assert {s.source: s.reason for s in skipped} == {
+        "bin.txt": "binary file (NUL bytes)",
+        "empty.txt": "empty",
+    }
     assert "bin.txt" in caplog.text
 
 

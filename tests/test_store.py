@@ -14,7 +14,7 @@ def test_manifest_describes_the_index(index, fake):
     m = store.read_manifest(index)
     assert m["format_version"] == store.FORMAT_VERSION
     assert (m["model"], m["dim"]) == (fake.name, fake.dim)
-    assert m["chunker"] == {"name": "recursive-v1", "size": 1000, "overlap": 0}
+    assert m["chunker"] == {"name": "recursive-v1+razdel", "size": 1000, "overlap": 0}
     assert set(m["files"]) == {"ru.txt", "en.md"}
     assert m["files"]["ru.txt"]["date"] == "2021-03-04"
     assert {"vectors.faiss", "chunks.jsonl", "documents.jsonl"} <= set(m["checksums"])

@@ -1,0 +1,53 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from qa.cli import main
+
+
+def test_index_then_ask_json(tmp_path, seeds, monkeypatch, capsys):
+    monkeypatch.setenv("QA_MODEL", "hash-64")
+    idx = str(tmp_path / "idx")
+    assert main(["index", "--seeds", str(seeds), "--index", idx]) == 0
+    assert "2 documents, 2 chunks, 2 embedded" in capsys.readouterr().out
+    assert main(["ask", "Сколько книг хранится в библиотеке?", "--index", idx, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["found"] is True
+    q = out["quotes"][0]
+    assert set(q) == {"text", "source", "start", "end", "line_start", "line_end", "score", "date"}
+    text = (seeds / q["source"]).read_text(encoding="utf-8")
+    assert text[q["start"] : q["end"]] == q["text"]
+    assert main(["search", "museum", "-k", "1", "--index", idx, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["source"] == "en.md"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["index", "--seeds", "{tmp}/missing", "--index", "{tmp}/i"],
+            "documents folder {tmp}/missing does not exist",
+        ),
+        (["ask", "question", "--index", "{tmp}/none"], "no index in {tmp}/none; build one with `qa index"),
+        (["search", "   ", "--index", "{idx}"], "the question is empty"),
+    ],
+)
+def test_user_mistakes_are_one_line(tmp_path, index, monkeypatch, capsys, argv, message):
+    monkeypatch.setenv("QA_MODEL", "hash-64")
+    fill = {"tmp": str(tmp_path), "idx": str(index)}
+    assert main([a.format(**fill) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message.format(**fill) in err
+
+
+def test_python_dash_m_runs_without_traceback(tmp_path):
+    r = subprocess.run(
+        [sys.executable, "-m", "qa", "ask", "x", "--index", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2
+    assert r.stderr.startswith("qa: no index in") and "Traceback" not in r.stderr

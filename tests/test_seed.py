@@ -1,0 +1,76 @@
+"""The real default model on the real seed article: the issue's own acceptance checks."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import qa
+from tests.conftest import ROOT, SEED, assert_exact
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def seed_retriever(seed_index):
+    return qa.Retriever.load(seed_index)
+
+
+def test_russian_question_quotes_10_enterprises(seed_retriever):
+    a = qa.Assistant(seed_retriever).ask("Сколько предприятий модернизировано в первом полугодии?")
+    assert a.found
+    q = a.quotes[0]
+    assert "10 предприятий" in q.text and q.source == SEED.name and q.date == "2017-08-08"
+    assert SEED.read_text(encoding="utf-8")[q.start : q.end] == q.text
+    assert len(q.text) <= 300
+
+
+def test_english_question_finds_the_russian_answer(seed_retriever):
+    a = qa.Assistant(seed_retriever).ask(
+        "How many enterprises were modernized in the first half of the year?"
+    )
+    assert a.found and "10 предприятий" in a.quotes[0].text
+    for q in a.quotes:
+        assert_exact(q, seed_retriever)
+
+
+def test_every_quote_and_hit_is_exact(seed_retriever):
+    for question in [
+        "На сколько выросла производительность труда?",
+        "Кто такой Бердыбек Сапарбаев?",
+        "What will the region modernize in the next five years?",
+    ]:
+        for h in seed_retriever.search(question, k=5):
+            assert_exact(h, seed_retriever)
+        for q in qa.Assistant(seed_retriever).ask(question).quotes:
+            assert_exact(q, seed_retriever)
+
+
+def test_default_model_is_multilingual_and_uses_e5_prompts():
+    e = qa.load_embedder()
+    assert (e.name, e.dim) == ("multilingual-e5-small-q4", 384)
+    q = e.embed_queries(["Сколько предприятий модернизировано?"])[0]
+    docs = e.embed_documents(["В первом полугодии модернизировано 10 предприятий.", "Сегодня идёт дождь."])
+    assert docs[0] @ q > docs[1] @ q
+    assert abs(np.linalg.norm(q) - 1) < 1e-4
+    # query and passage prompts give different vectors for the same text
+    assert not np.allclose(e.embed_queries(["текст"])[0], e.embed_documents(["текст"])[0])
+
+
+def test_bundled_minilm_loads_offline():
+    e = qa.load_embedder("all-MiniLM-L6-v2")
+    v = e.embed_queries(["a bridge over the river"])
+    assert v.shape == (1, 384)
+
+
+def test_readme_quickstart_runs(tmp_path, monkeypatch):
+    code = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S).group(1)
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / SEED.name).write_bytes(SEED.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    env: dict = {}
+    exec(compile(code, "README.md", "exec"), env)
+    assert env["report"].documents == 1 and Path("index/CURRENT").is_file()
+    assert env["answer"].found and "10 предприятий" in env["answer"].quotes[0].text
+    assert env["hits"][0].source == SEED.name
