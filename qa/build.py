@@ -164,3 +164,26 @@ def build_index(
         version,
         time.perf_counter() - t0,
     )
+
+
+def index_status(seeds: str | Path, index: str | Path) -> dict:
+    """What the chat's status panel shows: the current version and whether seeds/ moved on."""
+    manifest = store.read_manifest(index)
+    if manifest is None:
+        return {"built": False, "stale": True}
+    files = {s: f["sha256"] for s, f in manifest["files"].items()}
+    try:
+        docs, _ = load_documents(seeds)
+        stale = {d.source: d.sha256 for d in docs} != files
+    except QAError:
+        stale = True
+    return {
+        "built": True,
+        "version": store.current_version(index),
+        "documents": manifest["counts"]["documents"],
+        "chunks": manifest["counts"]["chunks"],
+        "model": manifest["model"],
+        "built_at": manifest["built_at"],
+        "skipped": manifest.get("skipped", {}),
+        "stale": stale,
+    }

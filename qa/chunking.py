@@ -64,7 +64,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
     out, pos = [], 0
     for line in text.split("\n"):
-        out += [(pos + s.start, pos + s.stop) for s in sentenize(line)]
+        out += [(pos + s.start, pos + s.stop) for s in sentenize(line) if s.text.strip()]
         pos += len(line) + 1
     return out
 

@@ -4,11 +4,13 @@ print one line on stderr and exit 2; nothing here knows how the pipeline works."
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
 from dataclasses import asdict
 
+from .answer import answer_dict
 from .errors import QAError
 
 
@@ -61,13 +63,6 @@ def _report_lines(r) -> str:
     return "\n".join(lines)
 
 
-def _quote_json(q) -> dict:
-    return {
-        k: getattr(q, k)
-        for k in ("text", "source", "start", "end", "line_start", "line_end", "score", "date")
-    }
-
-
 def run(args: argparse.Namespace) -> int:
     import qa
 
@@ -90,20 +85,19 @@ def run(args: argparse.Namespace) -> int:
             print(f"[{i}] {h.source}:{h.line_start}-{h.line_end} score {h.score:.3f}\n    {h.text[:300]}")
     elif args.cmd == "ask":
         a = qa.Assistant(qa.Retriever.load(settings.index, args.model, settings=settings)).ask(args.question)
-        if args.json:
-            out = {
-                "answer": a.text,
-                "found": a.found,
-                "quotes": [_quote_json(q) for q in a.quotes],
-                "closest": _quote_json(a.closest) if a.closest else None,
-            }
-            print(json.dumps(out, ensure_ascii=False, indent=1))
-        else:
-            print(a.text)
+        print(json.dumps(answer_dict(a), ensure_ascii=False, indent=1) if args.json else a.text)
     elif args.cmd == "serve":
+        from .settings import gradio_env
         from .web import serve
 
-        serve(settings)
+        env_host, env_port = gradio_env()
+        serve(
+            dataclasses.replace(
+                settings,
+                host=args.host or env_host or settings.host,
+                port=args.port or env_port or settings.port,
+            )
+        )
     elif args.cmd == "eval":
         from .evaluate import evaluate, format_report
 

@@ -98,3 +98,35 @@ def load_documents(seeds: str | Path) -> tuple[list[Document], list[Skipped]]:
             continue
         docs.append(doc)
     return docs, skipped
+
+
+def safe_name(name: str) -> str:
+    """A file name that stays inside the seeds folder: the last path part only, no leading dots,
+    only letters, digits, spaces, dots, dashes and underscores, at most 120 characters."""
+    base = re.split(r"[\\/]", name)[-1]
+    base = re.sub(r"[^\w.\- ]", "_", base).strip(" .")[-120:].lstrip(".")
+    if not base or not base.lower().endswith(SUFFIXES):
+        raise ValueError(f"{name!r}: only {', '.join(SUFFIXES)} files are accepted")
+    return base
+
+
+def store_upload(seeds: Path, name: str, data: bytes, max_bytes: int) -> tuple[str, bool]:
+    """Save an uploaded document into seeds under a safe name; returns (name, stored). A file
+    whose bytes are already in seeds under that name is not stored twice; a different file with
+    the same name gets a numbered name."""
+    if len(data) > max_bytes:
+        raise ValueError(f"{name!r} is {len(data) // 1_000_000} MB; the limit is {max_bytes // 1_000_000} MB")
+    decode(data)  # refuse what the build would skip anyway
+    base = safe_name(name)
+    stem, suffix = base.rsplit(".", 1)
+    target, n = seeds / base, 1
+    while target.exists():
+        if target.read_bytes() == data:
+            return target.name, False
+        n += 1
+        target = seeds / f"{stem}-{n}.{suffix}"
+    seeds.mkdir(parents=True, exist_ok=True)
+    tmp = seeds / f".{target.name}.part"
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    return target.name, True

@@ -9,6 +9,7 @@ import functools
 import hashlib
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -38,17 +39,22 @@ class SentenceTransformerEmbedder:
     def __init__(self, model, name: str, batch_size: int = 32):
         self.model, self.name, self.batch_size = model, name, batch_size
         self.dim = int(model.get_embedding_dimension())
+        # One call at a time: the web chat asks from several threads, and the 4-bit engine keeps
+        # one scratch state per model.
+        self._lock = threading.Lock()
 
     def embed_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
-        v = self.model.encode_document(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=progress
-        )
+        with self._lock:
+            v = self.model.encode_document(
+                list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=progress
+            )
         return np.ascontiguousarray(v, dtype=np.float32)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        v = self.model.encode_query(list(texts), batch_size=self.batch_size, normalize_embeddings=True)
+        with self._lock:
+            v = self.model.encode_query(list(texts), batch_size=self.batch_size, normalize_embeddings=True)
         return np.ascontiguousarray(v, dtype=np.float32)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import math
 import re
 from collections import Counter
@@ -15,6 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
+# bm25s ships only 33 English stop words; question and function words are added so that "how
+# many" or "сколько" do not count as evidence that a sentence answers.
+_EXTRA_STOP = """a about after all also am an any are as at be been before being between both but by can could
+did do does doing during each for from had has have having he her here his how i if in into is it its just
+many me more most much my no nor not now of on only or other our out over own she should so some such than
+that the their them then there these they this those through to too under until up very was we were what
+when where which while who whom whose why will with would you your
+сколько почему зачем каком какие каких каким какое какую который которая которое которые""".split()
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # its debug lines reach the console otherwise
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]")
@@ -25,7 +35,7 @@ def _stemmers():
     import Stemmer
     from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_RUSSIAN
 
-    stop = {w.replace("ё", "е") for w in (*STOPWORDS_EN, *STOPWORDS_RUSSIAN)}
+    stop = {w.replace("ё", "е") for w in (*STOPWORDS_EN, *STOPWORDS_RUSSIAN, *_EXTRA_STOP)}
     return Stemmer.Stemmer("russian"), Stemmer.Stemmer("english"), frozenset(stop)
 
 

@@ -5,6 +5,7 @@ document texts that quotes are cut from."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,3 +148,27 @@ class Retriever:
         vecs = self.embedder.embed_queries(cleaned) if cleaned else []
         k = k or self.settings.k
         return [[self.hit(c) for c in self.candidates(q, v)[:k]] for q, v in zip(cleaned, vecs, strict=True)]
+
+
+class LiveRetriever:
+    """The Retriever of the index's current version, reloaded when a build switches versions.
+    Each question takes one Retriever and keeps it, so a question in flight finishes on the
+    version it started with while the next one sees the new version."""
+
+    def __init__(self, index: str | Path, settings: Settings | None = None, embedder: Embedder | None = None):
+        self.index, self.settings, self.embedder = (
+            Path(index),
+            settings or load_settings(index=index),
+            embedder,
+        )
+        self._lock = threading.Lock()
+        self._current: Retriever | None = None
+
+    def get(self) -> Retriever:
+        """The current version's Retriever (raises IndexNotFound when there is no index yet)."""
+        version = store.current_version(self.index)
+        with self._lock:
+            if self._current is None or self._current.version != version:
+                self._current = Retriever.load(self.index, embedder=self.embedder, settings=self.settings)
+                log.info("loaded index version %s", self._current.version)
+            return self._current

@@ -60,3 +60,26 @@ def test_find_date():
     assert find_date("Опубликовано 05.09.2020 в 10:00") == "2020-09-05"
     assert find_date("no date here") is None
     assert find_date("x" * 400 + "2017-08-08") is None
+
+
+def test_uploads_stay_inside_seeds(tmp_path):
+    import pytest
+
+    from qa.documents import safe_name, store_upload
+
+    seeds = tmp_path / "seeds"
+    assert safe_name("../../etc/passwd.txt") == "passwd.txt"
+    assert safe_name("/abs/path/Отчёт 2020.md") == "Отчёт 2020.md"
+    assert safe_name("..\\..\\win.txt") == "win.txt"
+    assert len(safe_name("a" * 500 + ".txt")) == 120
+    for bad in ["../../etc/passwd", "evil.exe", "...", "x.txt.sh"]:
+        with pytest.raises(ValueError):
+            safe_name(bad)
+    assert store_upload(seeds, "../../a.txt", "текст".encode(), 1000) == ("a.txt", True)
+    assert store_upload(seeds, "a.txt", "текст".encode(), 1000) == ("a.txt", False)
+    assert store_upload(seeds, "a.txt", b"other text", 1000) == ("a-2.txt", True)
+    with pytest.raises(ValueError, match="limit"):
+        store_upload(seeds, "big.txt", b"x" * 2000, 1000)
+    with pytest.raises(ValueError, match="binary"):
+        store_upload(seeds, "bin.txt", b"\x00\x01", 1000)
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["a-2.txt", "a.txt"]

@@ -1,0 +1,32 @@
+"""The web chat: `python app.py [--host H] [--port N] [--index DIR] [--seeds DIR]`.
+Binds to 127.0.0.1 unless told otherwise; GRADIO_SERVER_NAME / GRADIO_SERVER_PORT also work."""
+
+import argparse
+import sys
+
+import qa
+from qa.settings import gradio_env
+from qa.web import serve
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="qa web chat")
+    ap.add_argument("--host")
+    ap.add_argument("--port", type=int)
+    ap.add_argument("--index")
+    ap.add_argument("--seeds")
+    args = ap.parse_args()
+    env_host, env_port = gradio_env()
+    try:
+        settings = qa.load_settings(
+            host=args.host or env_host, port=args.port or env_port, index=args.index, seeds=args.seeds
+        )
+        serve(settings)
+    except qa.QAError as e:
+        print(f"qa: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
