@@ -187,3 +187,31 @@ def index_status(seeds: str | Path, index: str | Path) -> dict:
         "skipped": manifest.get("skipped", {}),
         "stale": stale,
     }
+
+
+def watch(
+    seeds: str | Path,
+    index: str | Path,
+    settings: Settings | None = None,
+    on_report=None,
+    stop_event=None,
+    debounce_ms: int = 1500,
+) -> None:
+    """Sync once, then follow seeds/ and sync after every burst of changes (bursts within
+    debounce_ms are one sync). Runs until stop_event is set or Ctrl-C."""
+    from watchfiles import watch as changes
+
+    settings = settings or load_settings(seeds=seeds, index=index)
+    report = on_report or (lambda r: log.info("synced: %s", r))
+
+    def sync():
+        try:
+            report(build_index(seeds, index, settings.model, settings=settings))
+        except QAError as e:
+            log.warning("sync failed: %s", e)
+
+    sync()
+    for _ in changes(
+        seeds, debounce=debounce_ms, stop_event=stop_event, rust_timeout=500, yield_on_timeout=False
+    ):
+        sync()

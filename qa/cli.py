@@ -28,6 +28,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build or update the index from the documents folder")
     _common(p, seeds=True)
     p.add_argument("--json", action="store_true", help="print the build report as JSON")
+    p.add_argument("--watch", action="store_true", help="keep following the documents folder (Ctrl-C stops)")
     p = sub.add_parser("search", help="show the passages that best match a query")
     p.add_argument("query")
     p.add_argument("-k", type=int, help="number of hits (default 5)")
@@ -75,8 +76,24 @@ def run(args: argparse.Namespace) -> int:
         port=getattr(args, "port", None),
     )
     if args.cmd == "index":
-        r = qa.build_index(settings.seeds, settings.index, settings.model, settings=settings, progress=True)
-        print(json.dumps(asdict(r), ensure_ascii=False, indent=1) if args.json else _report_lines(r))
+
+        def show(r):
+            print(
+                json.dumps(asdict(r), ensure_ascii=False, indent=1) if args.json else _report_lines(r),
+                flush=True,
+            )
+
+        if args.watch:
+            from .build import watch
+
+            print(f"watching {settings.seeds} (Ctrl-C stops)", file=sys.stderr)
+            watch(settings.seeds, settings.index, settings, on_report=show)
+        else:
+            show(
+                qa.build_index(
+                    settings.seeds, settings.index, settings.model, settings=settings, progress=True
+                )
+            )
     elif args.cmd == "search":
         hits = qa.Retriever.load(settings.index, args.model, settings=settings).search(args.query, settings.k)
         if args.json:
@@ -115,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"qa: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("qa: interrupted", file=sys.stderr)
+        print("qa: stopped", file=sys.stderr)
         return 130
 
 

@@ -158,3 +158,20 @@ def test_browser_question_citation_and_highlight(served, tmp_path):
         browser.close()
     assert not [u for u in outside if OUTSIDE in u]
     assert shot.stat().st_size > 10_000
+
+
+def test_running_app_picks_up_a_rebuilt_index(served):
+    """Kept last in this file: it changes the served documents."""
+    from gradio_client import Client
+
+    url, base = served
+    client = Client(url, verbose=False)
+    assert "4711" in client.predict("Какой секретный код хранилища?", api_name="/ask")["quotes"][0]["text"]
+    (base / "seeds" / "hostile.txt").unlink()
+    (base / "seeds" / "zoo.txt").write_text("В городском зоопарке живут три жирафа и два слона.\n", encoding="utf-8")
+    qa.build_index(base / "seeds", base / "index")
+    out = client.predict("Сколько жирафов живёт в зоопарке?", api_name="/ask")
+    assert out["found"] and "три жирафа" in out["quotes"][0]["text"]
+    gone = client.predict("Какой секретный код хранилища?", api_name="/ask")
+    assert all(q["source"] != "hostile.txt" for q in gone["quotes"])
+    assert gone["closest"] is None or gone["closest"]["source"] != "hostile.txt"

@@ -1,0 +1,46 @@
+"""`make bench`: runs every benchmark in one process and writes bench/results.md with the date,
+the CPU and the figures. Timings on a shared 2-core machine are noisy: compare the ratios of one run."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import quality  # noqa: E402
+import sync  # noqa: E402
+
+
+def cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main() -> None:
+    sections = {"quality": quality.main, "sync": sync.main}
+    chosen = sys.argv[1:] or list(sections)
+    parts = [
+        f"# Benchmarks\n\n{time.strftime('%Y-%m-%d %H:%M')}, {cpu()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    ]
+    for name in chosen:
+        t = time.perf_counter()
+        parts.append(sections[name]())
+        parts.append(f"_{name}: {time.perf_counter() - t:.0f} s_")
+        print(parts[-2], flush=True)
+    out = Path(__file__).resolve().parent / "results.md"
+    out.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
