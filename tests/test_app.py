@@ -168,7 +168,9 @@ def test_running_app_picks_up_a_rebuilt_index(served):
     client = Client(url, verbose=False)
     assert "4711" in client.predict("Какой секретный код хранилища?", api_name="/ask")["quotes"][0]["text"]
     (base / "seeds" / "hostile.txt").unlink()
-    (base / "seeds" / "zoo.txt").write_text("В городском зоопарке живут три жирафа и два слона.\n", encoding="utf-8")
+    (base / "seeds" / "zoo.txt").write_text(
+        "В городском зоопарке живут три жирафа и два слона.\n", encoding="utf-8"
+    )
     qa.build_index(base / "seeds", base / "index")
     out = client.predict("Сколько жирафов живёт в зоопарке?", api_name="/ask")
     assert out["found"] and "три жирафа" in out["quotes"][0]["text"]

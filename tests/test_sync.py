@@ -39,7 +39,12 @@ def test_concurrent_build_waits_or_gives_up(index, seeds, fake):
     for t in threads:
         t.join(30)
     assert errors == []
-    assert {c.source for c in qa.Retriever.load(index, embedder=fake).chunks} == {"en.md", "ru.txt", "x.txt", "y.txt"}
+    assert {c.source for c in qa.Retriever.load(index, embedder=fake).chunks} == {
+        "en.md",
+        "ru.txt",
+        "x.txt",
+        "y.txt",
+    }
 
 
 def test_live_retriever_switches_versions_between_questions(index, seeds, fake):
@@ -64,7 +69,9 @@ def test_watch_syncs_after_a_change(tmp_path, seeds, fake, monkeypatch):
     stop = threading.Event()
     reports = []
     t = threading.Thread(
-        target=watch, args=(seeds, index), kwargs={"on_report": reports.append, "stop_event": stop, "debounce_ms": 200}
+        target=watch,
+        args=(seeds, index),
+        kwargs={"on_report": reports.append, "stop_event": stop, "debounce_ms": 200},
     )
     t.start()
     deadline = time.monotonic() + 20
@@ -87,7 +94,9 @@ def test_kill_9_mid_build_leaves_the_previous_index(tmp_path, fake):
     qa.build_index(seeds, index, embedder=fake)
     previous = store.current_version(index)
     for i in range(3000):
-        (seeds / f"doc{i:04d}.txt").write_text(f"Документ номер {i} про мосты, реки и города. " * 5, encoding="utf-8")
+        (seeds / f"doc{i:04d}.txt").write_text(
+            f"Документ номер {i} про мосты, реки и города. " * 5, encoding="utf-8"
+        )
     code = f"import qa; qa.build_index({str(seeds)!r}, {str(index)!r}, model='hash-64')"
     proc = subprocess.Popen([sys.executable, "-c", code])
     deadline = time.monotonic() + 60
