@@ -106,7 +106,7 @@ def build_index(
     embedder = embedder or load_embedder(model or settings.model, settings.device, settings.batch_size)
     chunker = {"name": CHUNKER, "size": settings.chunk_size, "overlap": settings.chunk_overlap}
     t0 = time.perf_counter()
-    docs, skipped = load_documents(seeds)
+    docs, skipped = load_documents(seeds, settings.max_file_mb * 1_000_000)
     if not docs:
         raise QAError(f"no readable .txt or .md documents in {seeds}; add some and run `qa index` again")
     with store.build_lock(index_dir, settings.lock_timeout):

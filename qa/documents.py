@@ -34,6 +34,11 @@ def decode(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    # A few broken bytes in UTF-8 text (a bad copy, a cut multi-byte character) are replaced
+    # with U+FFFD; a legacy 8-bit file breaks on nearly every Cyrillic letter instead.
+    text = data.decode("utf-8", errors="replace")
+    if text.count("\ufffd") <= max(3, len(text) // 1000):
+        return text
     from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=["cp1251", "koi8_r", "utf_8", "latin_1"]).best()
@@ -75,7 +80,12 @@ def read_document(path: Path, source: str) -> Document:
     return Document(source=source, text=text, sha256=hashlib.sha256(data).hexdigest(), date=find_date(text))
 
 
-def load_documents(seeds: str | Path) -> tuple[list[Document], list[Skipped]]:
+def printable(name: str) -> str:
+    """A file name as it can be shown: bytes that are not UTF-8 become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def load_documents(seeds: str | Path, max_bytes: int = 50_000_000) -> tuple[list[Document], list[Skipped]]:
     """Every readable document under seeds, plus the files skipped and why."""
     seeds = Path(seeds)
     if not seeds.is_dir():
@@ -83,18 +93,28 @@ def load_documents(seeds: str | Path) -> tuple[list[Document], list[Skipped]]:
             f"documents folder {seeds} does not exist; create it and put .txt or .md files in it"
         )
     docs, skipped = [], []
+
+    def skip(source: str, reason: str) -> None:
+        log.warning("skipped %s: %s", source, reason)
+        skipped.append(Skipped(source, reason))
+
     for path in list_files(seeds):
         source = path.relative_to(seeds).as_posix()
+        if printable(source) != source:
+            skip(printable(source), "file name is not valid UTF-8; rename the file")
+            continue
         try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise ValueError(
+                    f"{size // 1_000_000} MB is over the {max_bytes // 1_000_000} MB limit (QA_MAX_FILE_MB)"
+                )
             doc = read_document(path, source)
         except (OSError, ValueError) as e:
-            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-            log.warning("skipped %s: %s", source, reason)
-            skipped.append(Skipped(source, reason))
+            skip(source, e.strerror if isinstance(e, OSError) and e.strerror else str(e))
             continue
         if not doc.text.strip():
-            log.warning("skipped %s: empty", source)
-            skipped.append(Skipped(source, "empty"))
+            skip(source, "empty")
             continue
         docs.append(doc)
     return docs, skipped

@@ -30,6 +30,7 @@ class Settings:
     host: str = "127.0.0.1"  # web chat address; loopback unless told otherwise
     port: int = 7860  # web chat port
     max_upload_mb: int = 20  # largest document accepted by the web chat upload
+    max_file_mb: int = 50  # larger files in seeds/ are skipped with a reason (a 50 MB text is ~60k chunks)
     lock_timeout: float = 600.0  # seconds a build waits for another build's lock
 
 

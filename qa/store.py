@@ -146,7 +146,8 @@ def commit(index_dir: Path, path: Path) -> str:
     os.replace(path, final)
     _fsync_dir(versions)
     tmp = index_dir / f".CURRENT.{uuid.uuid4().hex[:8]}"
-    tmp.write_text(path.name + "\n", encoding="utf-8")
+    # The pointer carries the manifest's own checksum, so an edited manifest is caught on load.
+    tmp.write_text(f"{path.name}\n{_sha256(final / 'manifest.json')}\n", encoding="utf-8")
     os.replace(tmp, index_dir / "CURRENT")
     _fsync_dir(index_dir)
     _prune(index_dir, path.name)
@@ -161,12 +162,17 @@ def _prune(index_dir: Path, current: str) -> None:
         shutil.rmtree(p, ignore_errors=True)
 
 
-def current_version(index_dir: str | Path) -> str | None:
+def _pointer(index_dir: Path) -> tuple[str, str]:
     try:
-        name = (Path(index_dir) / "CURRENT").read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    return name if (Path(index_dir) / "versions" / name / "manifest.json").is_file() else None
+        lines = (index_dir / "CURRENT").read_text(encoding="utf-8").split()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return "", ""
+    return (lines + ["", ""])[0], (lines + ["", ""])[1]
+
+
+def current_version(index_dir: str | Path) -> str | None:
+    name = _pointer(Path(index_dir))[0]
+    return name if name and (Path(index_dir) / "versions" / name / "manifest.json").is_file() else None
 
 
 def read_manifest(index_dir: str | Path) -> dict | None:
@@ -208,6 +214,10 @@ def load(index_dir: str | Path, model: str | None = None) -> Stored:
     if name is None:
         raise IndexNotFound(f"no index in {index_dir}; build one with `qa index --index {index_dir}`")
     path = index_dir / "versions" / name
+    if _sha256(path / "manifest.json") != _pointer(index_dir)[1]:
+        raise IndexMismatch(
+            f"index manifest {path / 'manifest.json'} was changed after the build; {_REBUILD}"
+        )
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:

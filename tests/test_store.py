@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 import pytest
@@ -7,7 +8,15 @@ from qa import store
 
 
 def _version_path(index):
-    return index / "versions" / (index / "CURRENT").read_text().strip()
+    return index / "versions" / (index / "CURRENT").read_text().split()[0]
+
+
+def _rewrite_manifest(index, **changes):
+    """What a newer qa would have written: a changed manifest with a matching pointer."""
+    path = _version_path(index) / "manifest.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    (index / "CURRENT").write_text(f"{path.parent.name}\n{digest}\n")
 
 
 def test_manifest_describes_the_index(index, fake):
@@ -26,10 +35,22 @@ def test_loading_with_another_model_says_how_to_rebuild(index):
 
 
 def test_newer_format_is_refused(index, fake):
-    path = _version_path(index) / "manifest.json"
-    m = json.loads(path.read_text())
-    path.write_text(json.dumps({**m, "format_version": store.FORMAT_VERSION + 1}))
+    _rewrite_manifest(index, format_version=store.FORMAT_VERSION + 1)
     with pytest.raises(qa.IndexMismatch, match="format version"):
+        qa.Retriever.load(index, embedder=fake)
+
+
+def test_edited_manifest_is_detected(index, fake):
+    path = _version_path(index) / "manifest.json"
+    path.write_text(path.read_text().replace('"dim": 64', '"dim": 65'))
+    with pytest.raises(qa.IndexMismatch, match="manifest.*changed after the build"):
+        qa.Retriever.load(index, embedder=fake)
+
+
+def test_chunk_table_not_matching_the_vectors_is_detected(index, fake):
+    chunks = _version_path(index) / "chunks.jsonl"
+    chunks.write_text(chunks.read_text().splitlines()[0] + "\n")
+    with pytest.raises(qa.IndexMismatch, match="damaged"):
         qa.Retriever.load(index, embedder=fake)
 
 
