@@ -14,7 +14,7 @@ import numpy as np
 
 from . import store
 from .embedding import Embedder, load_embedder
-from .errors import BadQuestion
+from .errors import BadQuestion, IndexMismatch, IndexNotFound
 from .lexical import Lexical
 from .settings import Settings, load_settings
 from .types import Chunk, Document, Hit
@@ -166,9 +166,21 @@ class LiveRetriever:
 
     def get(self) -> Retriever:
         """The current version's Retriever (raises IndexNotFound when there is no index yet)."""
-        version = store.current_version(self.index)
         with self._lock:
-            if self._current is None or self._current.version != version:
-                self._current = Retriever.load(self.index, embedder=self.embedder, settings=self.settings)
-                log.info("loaded index version %s", self._current.version)
+            for attempt in range(3):
+                version = store.current_version(self.index)
+                if self._current is not None and self._current.version == version:
+                    break
+                try:
+                    self._current = Retriever.load(self.index, embedder=self.embedder, settings=self.settings)
+                    log.info("loaded index version %s", self._current.version)
+                    break
+                except (IndexMismatch, OSError) as e:
+                    # A build that finished while we read may have pruned this version: look again.
+                    # With nothing newer loadable, keep answering from the version we have.
+                    if self._current is None and attempt == 2:
+                        raise
+                    log.warning("index version %s not loadable yet (%s)", version, e)
+            if self._current is None:
+                raise IndexNotFound(f"no loadable index in {self.index}; build one with `qa index`")
             return self._current

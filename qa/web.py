@@ -158,9 +158,10 @@ def build_app(settings: Settings, live: LiveRetriever | None = None):
         return md_text("; ".join(notes)) + "\n\n" + msg, status
 
     def api_ask(question: str) -> dict:
-        """Answer a question; the JSON of `qa ask --json`."""
+        """Answer a question: the JSON of `qa ask --json`, plus the index version that answered."""
         try:
-            return answer_dict(Assistant(live.get()).ask(question))
+            retriever = live.get()
+            return {**answer_dict(Assistant(retriever).ask(question)), "version": retriever.version}
         except QAError as e:
             return {"error": str(e)}
 
@@ -214,7 +215,12 @@ def build_app(settings: Settings, live: LiveRetriever | None = None):
 def serve(settings: Settings, **launch) -> None:
     import gradio as gr
 
-    app = build_app(settings)
+    live = LiveRetriever(settings.index, settings)
+    try:  # load the model and index now, so the first question does not wait for them
+        live.get()
+    except QAError as e:
+        log.warning("%s", e)
+    app = build_app(settings, live)
     app.queue(default_concurrency_limit=8).launch(
         server_name=settings.host,
         server_port=settings.port,

@@ -177,3 +177,22 @@ def test_running_app_picks_up_a_rebuilt_index(served):
     gone = client.predict("Какой секретный код хранилища?", api_name="/ask")
     assert all(q["source"] != "hostile.txt" for q in gone["quotes"])
     assert gone["closest"] is None or gone["closest"]["source"] != "hostile.txt"
+
+
+def test_load_while_rebuilding(tmp_path):
+    """The CI-sized version of bench/load.py: a few users, a few seconds, rebuilds underneath."""
+    from bench.load import CODES, code_doc, run_load, start_app
+
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    seeds.mkdir()
+    shutil.copy(SEED, seeds / SEED.name)
+    (seeds / "code.txt").write_text(code_doc(CODES[0]), encoding="utf-8")
+    qa.build_index(seeds, index)
+    proc, url = start_app(seeds, index)
+    try:
+        r = run_load(url, seeds, index, users=3, seconds=10)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert r["errors"] == 0 and r["wrong_version"] == 0, r
+    assert r["requests"] >= 3 and r["index_versions"] >= 2
