@@ -35,7 +35,7 @@ run: index
 
 # Debian's chromium for the browser tests (Playwright cannot download its own browser here).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	@{ command -v chromium && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; } >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core; }
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -44,7 +44,7 @@ def not_found(lang: str, work: Path, question_lang: str | None = None) -> dict:
     """Index the first half of the articles; ask every question. Answerable questions should be
     answered, the others should get found=False."""
     full = corpus(lang, work / f"{lang}-all")
-    half = work / f"{lang}-half" / "seeds"
+    half = work / f"{lang}-half-{question_lang or lang}" / "seeds"
     half.mkdir(parents=True)
     names = sorted(p.name for p in (full / "seeds").iterdir())
     for name in names[: len(names) // 2]:

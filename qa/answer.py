@@ -95,7 +95,18 @@ class Assistant:
                 start, end = min(start, n.start), max(end, n.end)
         doc = self.retriever.document(source)
         ls, le = doc.text.count("\n", 0, start) + 1, doc.text.count("\n", 0, max(start, end - 1)) + 1
-        return Quote(doc.text[start:end], source, start, end, ls, le, round(s.score, 4), doc.date)
+        return Quote(
+            doc.text[start:end],
+            source,
+            start,
+            end,
+            ls,
+            le,
+            round(s.score, 4),
+            doc.date,
+            doc.section_at(start),
+            doc.page_at(start),
+        )
 
     def found(self, question: str, cands: Sequence[Candidate], spans: list[_Sentence]) -> bool:
         """Is there real evidence, or only the least bad passage? Evidence is the best sentence
@@ -142,8 +153,11 @@ def _russian(question: str) -> bool:
 
 
 def cite(q: Quote) -> str:
+    """file, page, § section, lines, date: as much as is known."""
     lines = f"line {q.line_start}" if q.line_start == q.line_end else f"lines {q.line_start}-{q.line_end}"
-    return ", ".join(x for x in (q.source, lines, q.date) if x)
+    page = f"page {q.page}" if q.page else None
+    section = f"§ {q.section}" if q.section else None
+    return ", ".join(x for x in (q.source, page, section, lines, q.date) if x)
 
 
 def answer_text(question: str, quotes: Sequence[Quote]) -> str:
@@ -165,7 +179,18 @@ def not_found_text(question: str, closest: Quote | None) -> str:
 def quote_dict(q: Quote) -> dict:
     return {
         k: getattr(q, k)
-        for k in ("text", "source", "start", "end", "line_start", "line_end", "score", "date")
+        for k in (
+            "text",
+            "source",
+            "start",
+            "end",
+            "line_start",
+            "line_end",
+            "score",
+            "date",
+            "section",
+            "page",
+        )
     }
 
 

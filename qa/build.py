@@ -108,7 +108,9 @@ def build_index(
     t0 = time.perf_counter()
     docs, skipped = load_documents(seeds, settings.max_file_mb * 1_000_000)
     if not docs:
-        raise QAError(f"no readable .txt or .md documents in {seeds}; add some and run `qa index` again")
+        raise QAError(
+            f"no readable documents (.txt, .md, .html, .pdf, .docx) in {seeds}; add some and run `qa index` again"
+        )
     with store.build_lock(index_dir, settings.lock_timeout):
         manifest = store.read_manifest(index_dir)
         prev, why = _previous(manifest, index_dir, embedder, chunker)

@@ -12,11 +12,11 @@ import re
 from pathlib import Path
 
 from .errors import SeedsNotFound
+from .formats import SUFFIXES, extract
 from .types import Document, Skipped
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md")
 # Editor and office leftovers that are never documents.
 _TEMP = re.compile(r"(^\.~lock\.|^~\$|\.swp$|\.swo$|~$|\.tmp$|^#.*#$)")
 _DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{2})\.(\d{2})\.(\d{4})\b")
@@ -76,8 +76,15 @@ def list_files(seeds: Path) -> list[Path]:
 
 def read_document(path: Path, source: str) -> Document:
     data = path.read_bytes()
-    text = decode(data)
-    return Document(source=source, text=text, sha256=hashlib.sha256(data).hexdigest(), date=find_date(text))
+    try:
+        ex = extract(path.name, data, decode)
+    except ValueError:
+        raise
+    except Exception as e:  # a damaged PDF or DOCX raises the parser's own errors
+        raise ValueError(f"cannot read {path.suffix} file ({type(e).__name__}: {e})") from e
+    return Document(
+        source, ex.text, hashlib.sha256(data).hexdigest(), find_date(ex.text), ex.sections, ex.pages
+    )
 
 
 def printable(name: str) -> str:
@@ -89,9 +96,7 @@ def load_documents(seeds: str | Path, max_bytes: int = 50_000_000) -> tuple[list
     """Every readable document under seeds, plus the files skipped and why."""
     seeds = Path(seeds)
     if not seeds.is_dir():
-        raise SeedsNotFound(
-            f"documents folder {seeds} does not exist; create it and put .txt or .md files in it"
-        )
+        raise SeedsNotFound(f"documents folder {seeds} does not exist; create it and put documents in it")
     docs, skipped = [], []
 
     def skip(source: str, reason: str) -> None:
@@ -136,8 +141,8 @@ def store_upload(seeds: Path, name: str, data: bytes, max_bytes: int) -> tuple[s
     the same name gets a numbered name."""
     if len(data) > max_bytes:
         raise ValueError(f"{name!r} is {len(data) // 1_000_000} MB; the limit is {max_bytes // 1_000_000} MB")
-    decode(data)  # refuse what the build would skip anyway
     base = safe_name(name)
+    extract(base, data, decode)  # refuse what the build would skip anyway
     stem, suffix = base.rsplit(".", 1)
     target, n = seeds / base, 1
     while target.exists():

@@ -132,9 +132,19 @@ class Retriever:
 
     def hit(self, c: Candidate) -> Hit:
         ch = self.stored.chunks[c.index]
-        date = self.stored.documents[ch.source].date
+        doc = self.stored.documents[ch.source]
         return Hit(
-            ch.text, ch.source, ch.start, ch.end, ch.line_start, ch.line_end, round(c.score, 4), ch.id, date
+            ch.text,
+            ch.source,
+            ch.start,
+            ch.end,
+            ch.line_start,
+            ch.line_end,
+            round(c.score, 4),
+            ch.id,
+            doc.date,
+            doc.section_at(ch.start),
+            doc.page_at(ch.start),
         )
 
     def search(self, query: str, k: int | None = None) -> list[Hit]:

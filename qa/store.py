@@ -224,7 +224,10 @@ def load(index_dir: str | Path, model: str | None = None) -> Stored:
         raise IndexMismatch(f"index manifest {path / 'manifest.json'} is unreadable ({e}); {_REBUILD}") from e
     check_manifest(manifest, index_dir, model)
     verify(path, manifest)
-    docs = {d["source"]: Document(**d) for d in _read_jsonl(path / "documents.jsonl")}
+    docs = {}
+    for d in _read_jsonl(path / "documents.jsonl"):
+        sections, pages = tuple((int(a), h) for a, h in d.pop("sections")), tuple(d.pop("pages"))
+        docs[d["source"]] = Document(**d, sections=sections, pages=pages)
     chunks, spans, first = [], [], [0]
     for row in _read_jsonl(path / "chunks.jsonl"):
         sents = row.pop("sentences")

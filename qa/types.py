@@ -4,15 +4,25 @@ Offsets are always [start, end) character positions into the decoded document te
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class Document:
     source: str  # path relative to the seeds folder, with "/" separators
-    text: str  # decoded text; every offset refers to this string
+    text: str  # decoded (or extracted) text; every offset refers to this string
     sha256: str  # hash of the raw file bytes
     date: str | None = None  # ISO date stated near the top of the text, if any
+    sections: tuple[tuple[int, str], ...] = ()  # (start offset, heading) in order
+    pages: tuple[int, ...] = ()  # start offset of each page (PDF)
+
+    def section_at(self, offset: int) -> str | None:
+        i = bisect.bisect_right([s for s, _ in self.sections], offset)
+        return self.sections[i - 1][1] if i else None
+
+    def page_at(self, offset: int) -> int | None:
+        return bisect.bisect_right(self.pages, offset) if self.pages else None
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,8 @@ class Hit:
     score: float
     chunk_id: str = ""
     date: str | None = None
+    section: str | None = None  # heading the hit starts under
+    page: int | None = None  # 1-based page (PDF)
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,8 @@ class Quote:
     line_end: int
     score: float
     date: str | None = None
+    section: str | None = None  # heading the quote stands under
+    page: int | None = None  # 1-based page (PDF)
 
 
 @dataclass(frozen=True)

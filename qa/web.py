@@ -14,9 +14,10 @@ from .answer import Assistant, answer_dict, cite
 from .build import build_index, index_status
 from .documents import store_upload
 from .errors import QAError
+from .formats import SUFFIXES
 from .retrieve import LiveRetriever
 from .settings import Settings
-from .types import Answer, Quote
+from .types import Answer, Document, Quote
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +55,17 @@ def format_answer(a: Answer) -> str:
     return f"{body}\n\n**Sources**\n\n{refs}"
 
 
-def source_html(text: str, q: Quote | None) -> str:
-    """The document around the quote, escaped, with the quote in <mark id="qa-hl">."""
-    if q is None:
+def source_html(doc: Document | None, q: Quote | None) -> str:
+    """The document around the quote (for a PDF: the quote's page), escaped, with the quote in
+    <mark id="qa-hl">."""
+    if q is None or doc is None:
         return "<div class='qa-doc'>Choose a citation to see it in its document.</div>"
-    a, b = max(0, q.start - VIEW_CHARS), min(len(text), q.end + VIEW_CHARS)
+    text = doc.text
+    if q.page:  # the whole page, as pypdf extracted it
+        ends = [*doc.pages[1:], len(text)]
+        a, b = doc.pages[q.page - 1], max(q.end, ends[q.page - 1])
+    else:
+        a, b = max(0, q.start - VIEW_CHARS), min(len(text), q.end + VIEW_CHARS)
     head = html.escape(cite(q))
     return (
         f"<div class='qa-doc-head'><b>{head}</b></div><div class='qa-doc'>"
@@ -128,8 +135,8 @@ def build_app(settings: Settings, live: LiveRetriever | None = None):
     def show(label, sources):
         q = (sources or {}).get(label)
         if q is None:
-            return source_html("", None)
-        return source_html(live.get().document(q.source).text, q)
+            return source_html(None, None)
+        return source_html(live.get().document(q.source), q)
 
     def rebuild(progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio injects it)
         progress(0, desc="Indexing seeds/")
@@ -184,15 +191,15 @@ def build_app(settings: Settings, live: LiveRetriever | None = None):
                 cites = gr.Radio(
                     choices=[], label="Citations: choose one to see it in its document", elem_id="qa-cites"
                 )
-                viewer = gr.HTML(source_html("", None), elem_id="qa-viewer")
+                viewer = gr.HTML(source_html(None, None), elem_id="qa-viewer")
                 with gr.Accordion("Index", open=False):
                     status = gr.Markdown(status_md(settings, live), elem_id="qa-status")
                     rebuild_btn = gr.Button("Rebuild index", elem_id="qa-rebuild")
                     note = gr.Markdown()
                     files = gr.File(
-                        label=f"Add documents (.txt, .md; up to {settings.max_upload_mb} MB)",
+                        label=f"Add documents ({', '.join(SUFFIXES)}; up to {settings.max_upload_mb} MB)",
                         file_count="multiple",
-                        file_types=[".txt", ".md"],
+                        file_types=list(SUFFIXES),
                     )
         ask_event = dict(
             fn=respond,

@@ -16,7 +16,18 @@ def test_index_then_ask_json(tmp_path, seeds, monkeypatch, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["found"] is True
     q = out["quotes"][0]
-    assert set(q) == {"text", "source", "start", "end", "line_start", "line_end", "score", "date"}
+    assert set(q) == {
+        "text",
+        "source",
+        "start",
+        "end",
+        "line_start",
+        "line_end",
+        "score",
+        "date",
+        "section",
+        "page",
+    }
     text = (seeds / q["source"]).read_text(encoding="utf-8")
     assert text[q["start"] : q["end"]] == q["text"]
     assert main(["search", "museum", "-k", "1", "--index", idx, "--json"]) == 0

@@ -1,6 +1,6 @@
 """The web chat's formatting: document text is data, never markup."""
 
-from qa.types import Answer, Quote
+from qa.types import Answer, Document, Quote
 from qa.web import format_answer, md_text, source_html
 
 HOSTILE = (
@@ -33,6 +33,16 @@ def test_not_found_looks_different_and_names_the_closest_passage():
 def test_source_html_escapes_and_highlights():
     text = "before " + HOSTILE + " after"
     q = Quote(HOSTILE, "h.txt", 7, 7 + len(HOSTILE), 1, 1, 0.5)
-    out = source_html(text, q)
+    out = source_html(Document("h.txt", text, ""), q)
     assert "<script>" not in out and "<img" not in out
     assert "<mark id='qa-hl'>&lt;script&gt;" in out
+
+
+def test_source_html_shows_the_quoted_pdf_page():
+    doc = Document(
+        "r.pdf", "Page one text.\n\nPage two: 1200 tractors.\n\nPage three.", "", pages=(0, 16, 42)
+    )
+    q = Quote("1200 tractors.", "r.pdf", 26, 40, 3, 3, 0.9, page=2)
+    out = source_html(doc, q)
+    assert "Page one" not in out and "Page three" not in out
+    assert "Page two: <mark id='qa-hl'>1200 tractors.</mark>" in out
