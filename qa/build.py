@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
+import shutil
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +26,7 @@ from .types import BuildReport, Document
 log = logging.getLogger(__name__)
 
 CHUNKER = "recursive-v1+razdel"  # bump when chunking.SEPARATORS or sentences() change
+RESUME_BATCH = 2048  # sentences embedded between two saves of the resume cache
 
 
 def _text_hash(text: str) -> str:
@@ -78,14 +82,44 @@ def _cache(prev: store.Stored | None) -> dict[str, np.ndarray]:
     return cache
 
 
-def _embed(texts: list[str], embedder: Embedder, cache: dict, progress: bool) -> tuple[np.ndarray, set[str]]:
-    """Vectors for texts, sending only texts the cache lacks through the model; also the
-    hashes of the texts that went through it."""
+def _resume_dir(index_dir: Path, model: str) -> Path:
+    return index_dir / "cache" / re.sub(r"[^\w.-]+", "_", model)
+
+
+def _load_resume(folder: Path) -> dict[str, np.ndarray]:
+    """Vectors a build that did not finish had already paid for."""
+    cache = {}
+    for part in sorted(folder.glob("part-*.npz")):
+        try:
+            with np.load(part) as z:
+                cache.update(zip(z["keys"].tolist(), z["vectors"], strict=True))
+        except (OSError, ValueError, KeyError):  # a part cut short by the crash itself
+            log.warning("ignoring damaged embedding cache part %s", part)
+    return cache
+
+
+def _embed(
+    texts: list[str], embedder: Embedder, cache: dict, progress: bool, resume: Path
+) -> tuple[np.ndarray, set[str]]:
+    """Vectors for texts, sending only texts the cache lacks through the model, in batches that
+    are saved under `resume` as they finish; also the hashes of the texts that went through it."""
+    from tqdm import tqdm
+
     keys = [_text_hash(t) for t in texts]
     todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
     if todo:
-        vecs = embedder.embed_documents([t for _, t in todo], progress=progress)
-        cache.update({k: v for (k, _), v in zip(todo, vecs, strict=True)})
+        resume.mkdir(parents=True, exist_ok=True)
+    with tqdm(total=len(todo), desc="embedding", unit="sentence", disable=not progress or not todo) as bar:
+        for i in range(0, len(todo), RESUME_BATCH):
+            part = todo[i : i + RESUME_BATCH]
+            vecs = embedder.embed_documents([t for _, t in part])
+            cache.update({k: v for (k, _), v in zip(part, vecs, strict=True)})
+            np.savez(
+                resume / f"part-{i:09d}-{uuid.uuid4().hex[:6]}.npz",
+                keys=np.array([k for k, _ in part]),
+                vectors=vecs.astype(np.float16),
+            )
+            bar.update(len(part))
     out = np.stack([cache[k] for k in keys]) if keys else np.zeros((0, embedder.dim), np.float32)
     return out.astype(np.float32), {k for k, _ in todo}
 
@@ -150,7 +184,9 @@ def build_index(
         sent_texts = [
             c.text[a - c.start : b - c.start] for c, ss in zip(chunks, spans, strict=True) for a, b in ss
         ]
-        sent_vectors, fresh = _embed(sent_texts, embedder, _cache(prev), progress)
+        resume = _resume_dir(index_dir, embedder.name)
+        cache = {**_cache(prev), **_load_resume(resume)}
+        sent_vectors, fresh = _embed(sent_texts, embedder, cache, progress, resume)
         vectors = chunk_vectors(sent_vectors, spans)
         # A chunk counts as embedded when any of its sentences went through the model.
         it = iter(_text_hash(t) in fresh for t in sent_texts)
@@ -170,6 +206,7 @@ def build_index(
         Lexical.build([c.text for c in chunks]).save(path)
         store.finish(path, manifest)
         version = store.commit(index_dir, path)
+        shutil.rmtree(index_dir / "cache", ignore_errors=True)  # the new version holds every vector now
     return BuildReport(
         len(docs),
         len(chunks),

@@ -85,7 +85,8 @@ class Lexical:
     def load(cls, path: Path) -> Lexical:
         import bm25s
 
-        bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False, verbosity=0)
+        # Memory-mapped: a large corpus's BM25 matrix is paged in only where queries touch it.
+        bm25 = bm25s.BM25.load(str(path / "bm25"), mmap=True, show_progress=False, verbosity=0)
         meta = json.loads((path / "bm25" / "df.json").read_text())
         return cls(bm25, meta["df"], meta["n"])
 

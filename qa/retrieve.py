@@ -51,6 +51,11 @@ def clean_question(question: str) -> str:
     return q
 
 
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k highest scores (unordered): linear time, which matters at 1M chunks."""
+    return np.arange(len(scores)) if len(scores) <= k else np.argpartition(-scores, k)[:k]
+
+
 def fuse(dense: np.ndarray, lexical: np.ndarray, pool: np.ndarray, w: float = DENSE_WEIGHT) -> np.ndarray:
     """Normalised-score fusion over the candidate pool: each side min-max scaled to [0, 1]."""
     d, lx = dense[pool], lexical[pool]
@@ -111,14 +116,13 @@ class Retriever:
         n = len(dense)
         if n == 0:
             return []
-        take = min(POOL, n)
-        pool = np.union1d(np.argsort(-dense)[:take], np.argsort(-lexical)[:take] if lexical.any() else [])
-        pool = pool.astype(np.int64)
+        pool = np.union1d(_top(dense, POOL), _top(lexical, POOL) if lexical.any() else []).astype(np.int64)
         # A chunk is as relevant as its best sentence: a long paragraph's one answering sentence
         # is diluted in the paragraph vector (+2-3 points of rank-1 hits, see DENSE_WEIGHT).
         st = self.stored
         sims = [
-            np.asarray(st.sentence_vectors[st.sentences_of(i).start : st.sentences_of(i).stop]) @ qvec
+            np.asarray(st.sentence_vectors[st.sentences_of(i).start : st.sentences_of(i).stop], np.float32)
+            @ qvec
             for i in pool
         ]
         dense[pool] = [s.max() for s in sims]  # every chunk has at least one sentence

@@ -25,6 +25,10 @@ from .types import Chunk, Document
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+# Up to this many chunks the FAISS index is exact (flat inner product); above it, HNSW. Exact
+# search over 100k chunks of 384 dims costs a few ms (bench/scale.py); at 1M it would not.
+EXACT_MAX = 200_000
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
 KEEP_VERSIONS = 2  # the current one and its predecessor, which questions in flight may still read
 _REBUILD = "rebuild it with `qa index` (or qa.build_index)"
 
@@ -122,8 +126,14 @@ def save(
             for c, spans in zip(chunks, sentence_spans, strict=True)
         ),
     )
-    np.save(path / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
-    index = faiss.IndexFlatIP(int(manifest["dim"]))
+    # float16 halves the largest file; cosines change in the fourth decimal.
+    np.save(path / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float16))
+    dim = int(manifest["dim"])
+    if len(vectors) <= EXACT_MAX:
+        index = faiss.IndexFlatIP(dim)
+    else:
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     faiss.write_index(index, str(path / "vectors.faiss"))
@@ -235,6 +245,8 @@ def load(index_dir: str | Path, model: str | None = None) -> Stored:
         spans += sents
         first.append(first[-1] + len(sents))
     vectors = faiss.read_index(str(path / "vectors.faiss"))
+    if hasattr(vectors, "hnsw"):
+        vectors.hnsw.efSearch = HNSW_EF_SEARCH
     sent_vectors = np.load(path / "sentences.npy", mmap_mode="r")
     if (
         vectors.ntotal != len(chunks)
@@ -244,9 +256,3 @@ def load(index_dir: str | Path, model: str | None = None) -> Stored:
         raise IndexMismatch(f"index {path}: vector counts do not match the chunk table; {_REBUILD}")
     span_arr = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
     return Stored(name, path, manifest, docs, chunks, vectors, span_arr, np.asarray(first), sent_vectors)
-
-
-def stored_vectors(stored: Stored) -> np.ndarray:
-    """All vectors of a version, in chunk order (the embedding cache of the next build)."""
-    n = stored.vectors.ntotal
-    return stored.vectors.reconstruct_n(0, n) if n else np.zeros((0, stored.manifest["dim"]), np.float32)

@@ -1,6 +1,9 @@
 from dataclasses import replace
 
+import pytest
+
 import qa
+from qa import store
 from tests.conftest import EN
 
 
@@ -58,3 +61,34 @@ def test_previous_versions_are_pruned(index, seeds, fake):
         qa.build_index(seeds, index, embedder=fake)
     assert len(list((index / "versions").iterdir())) == 2
     assert not (index / "tmp").exists()
+
+
+class _Flaky(qa.HashEmbedder):
+    """Dies after a number of model calls, like a build interrupted with Ctrl-C."""
+
+    def __init__(self, calls_before_dying: int):
+        super().__init__(64)
+        self.left, self.seen = calls_before_dying, 0
+
+    def embed_documents(self, texts, progress=False):
+        if self.left == 0:
+            raise KeyboardInterrupt
+        self.left -= 1
+        self.seen += len(texts)
+        return super().embed_documents(texts, progress)
+
+
+def test_interrupted_build_resumes_without_re_embedding(tmp_path, monkeypatch):
+    monkeypatch.setattr("qa.build.RESUME_BATCH", 10)
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for i in range(30):
+        (seeds / f"d{i:02d}.txt").write_text(f"Документ {i}. Второе предложение {i}.", encoding="utf-8")
+    first = _Flaky(calls_before_dying=3)
+    with pytest.raises(KeyboardInterrupt):
+        qa.build_index(seeds, tmp_path / "index", embedder=first)
+    assert first.seen == 30 and store.current_version(tmp_path / "index") is None
+    second = _Flaky(calls_before_dying=100)
+    r = qa.build_index(seeds, tmp_path / "index", embedder=second)
+    assert second.seen == 60 - 30 and r.documents == 30
+    assert not (tmp_path / "index" / "cache").exists()
