@@ -1,0 +1,187 @@
+"""Scale: synthetic corpora of 10k, 100k (and, with --large, 1M) chunks. The deterministic
+HashEmbedder (384 dims, like e5-small) stands in for the model so that the index, BM25 and
+answer costs show on their own. Each tier runs in its own process so peak RSS is its own:
+build time, search and ask p50/p95, peak RSS of building and of serving, index size, and the
+recall@10 of the FAISS index against exact search."""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import qa
+from qa import store
+
+SYLLABLES = [
+    "ка",
+    "ро",
+    "ми",
+    "ла",
+    "ту",
+    "не",
+    "зо",
+    "ва",
+    "ри",
+    "до",
+    "ba",
+    "ke",
+    "lo",
+    "mi",
+    "ra",
+    "tu",
+    "so",
+    "ne",
+]
+PARAS_PER_DOC = 50
+
+
+def vocabulary(n: int, rng: random.Random) -> list[str]:
+    return ["".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(n)]
+
+
+def make_corpus(seeds: Path, chunks: int, seed: int = 7) -> None:
+    """Documents of 50 paragraphs of ~550 characters: one chunk per paragraph at chunk_size 1000."""
+    rng = random.Random(seed)
+    vocab = vocabulary(20_000, rng)
+    seeds.mkdir(parents=True)
+    for d in range(chunks // PARAS_PER_DOC):
+        paras = []
+        for _ in range(PARAS_PER_DOC):
+            sents = [" ".join(rng.choices(vocab, k=12)).capitalize() + "." for _ in range(7)]
+            paras.append(" ".join(sents))
+        (seeds / f"doc{d:06d}.txt").write_text("\n\n".join(paras), encoding="utf-8")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return round(xs[int(p / 100 * (len(xs) - 1))], 2)
+
+
+def tier(chunks: int, work: Path, phase: str) -> dict:
+    seeds, index = work / "seeds", work / "index"
+    embedder = qa.HashEmbedder(384)
+    if phase == "build":
+        make_corpus(seeds, chunks)
+        t = time.perf_counter()
+        r = qa.build_index(seeds, index, embedder=embedder)
+        size = sum(p.stat().st_size for p in index.rglob("*") if p.is_file())
+        return {
+            "chunks": r.chunks,
+            "build_s": round(time.perf_counter() - t, 1),
+            "build_rss_mb": round(peak_rss_mb()),
+            "index_mb": round(size / 1e6),
+        }
+    t = time.perf_counter()
+    ret = qa.Retriever.load(index, embedder=embedder)
+    load_s = time.perf_counter() - t
+    rng = random.Random(1)
+    questions = []
+    for _ in range(200):
+        c = ret.chunks[rng.randrange(len(ret.chunks))]
+        words = c.text.split()
+        questions.append(" ".join(rng.sample(words, 5)))
+    ret.search(questions[0])  # warm up
+    s_ms, a_ms = [], []
+    assistant = qa.Assistant(ret)
+    for q in questions:
+        t = time.perf_counter()
+        ret.search(q, k=10)
+        s_ms.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        assistant.ask(q)
+        a_ms.append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter()
+    ret.search_many(questions, k=10)
+    many_qps = len(questions) / (time.perf_counter() - t)
+    recall = None
+    index_kind = type(ret.stored.vectors).__name__
+    if ret.stored.vectors.ntotal > store.EXACT_MAX:
+        import faiss
+
+        vecs = ret.stored.vectors.reconstruct_n(0, ret.stored.vectors.ntotal)
+        exact = faiss.IndexFlatIP(vecs.shape[1])
+        exact.add(vecs)
+        qv = embedder.embed_queries(questions[:100])
+        _, got = ret.stored.vectors.search(qv, 10)
+        _, want = exact.search(qv, 10)
+        recall = round(float(np.mean([len(set(g) & set(w)) / 10 for g, w in zip(got, want, strict=True)])), 3)
+    return {
+        "load_s": round(load_s, 1),
+        "search_ms_p50": pct(s_ms, 50),
+        "search_ms_p95": pct(s_ms, 95),
+        "ask_ms_p50": pct(a_ms, 50),
+        "ask_ms_p95": pct(a_ms, 95),
+        "search_loop_qps": round(1000 / statistics.mean(s_ms), 1),
+        "search_many_qps": round(many_qps, 1),
+        "serve_rss_mb": round(peak_rss_mb()),
+        "faiss": index_kind,
+        "recall@10": recall,
+    }
+
+
+def run_tier(chunks: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = {}
+        for phase in ("build", "serve"):
+            p = subprocess.run(
+                [sys.executable, __file__, "--tier", str(chunks), "--work", tmp, "--phase", phase],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            out.update(json.loads(p.stdout.strip().splitlines()[-1]))
+        return out
+
+
+COLS = [
+    "chunks",
+    "build_s",
+    "build_rss_mb",
+    "index_mb",
+    "faiss",
+    "recall@10",
+    "search_ms_p50",
+    "search_ms_p95",
+    "ask_ms_p50",
+    "ask_ms_p95",
+    "search_loop_qps",
+    "search_many_qps",
+    "serve_rss_mb",
+    "load_s",
+]
+
+
+def main(tiers=(10_000, 100_000)) -> str:
+    rows = []
+    for n in tiers:
+        rows.append(run_tier(n))
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    lines = [
+        "## Scale (synthetic corpora, HashEmbedder-384 standing in for the model)",
+        "",
+        "| " + " | ".join(COLS) + " |",
+        "|" + "---|" * len(COLS),
+    ]
+    lines += ["| " + " | ".join(str(r.get(c)) for c in COLS) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    if "--tier" in sys.argv:
+        a = dict(zip(sys.argv[1::2], sys.argv[2::2], strict=True))
+        print(json.dumps(tier(int(a["--tier"]), Path(a["--work"]), a["--phase"])))
+    else:
+        print(main((1_000_000,) if "--large" in sys.argv else (10_000, 100_000)))
