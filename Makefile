@@ -4,7 +4,7 @@ BIN     := $(VENV)/bin
 PIP     := $(BIN)/pip install -q -c constraints.txt
 PYTHON  ?= python3
 
-.PHONY: run test bench install index chromium lint clean
+.PHONY: run test bench bench-large install index chromium lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,13 @@ lint: $(VENV)/.installed-test
 test: $(VENV)/.installed-test chromium lint
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
 
+# Quality, build cost, sync, scale (10k and 100k chunks) and load; writes bench/results.md (~20 min).
 bench: $(VENV)/.installed-bench
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/run.py
+
+# The 1M-chunk tier on its own (bench/results-large.md).
+bench-large: $(VENV)/.installed-bench
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/run.py scale-1m
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/versions index/tmp index/.lock

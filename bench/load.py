@@ -60,6 +60,8 @@ def start_app(seeds: Path, index: Path) -> tuple[subprocess.Popen, str]:
             urllib.request.urlopen(url, timeout=2)
             return proc, url
         except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"app.py exited with {proc.returncode}; run it by hand to see why") from None
             time.sleep(0.5)
     proc.kill()
     raise RuntimeError("the app did not start in 120 s")

@@ -11,7 +11,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import load  # noqa: E402
 import quality  # noqa: E402
+import scale  # noqa: E402
+import speed  # noqa: E402
 import sync  # noqa: E402
 
 
@@ -26,8 +29,15 @@ def cpu() -> str:
 
 
 def main() -> None:
-    sections = {"quality": quality.main, "sync": sync.main}
-    chosen = sys.argv[1:] or list(sections)
+    sections = {
+        "quality": quality.main,
+        "speed": speed.main,
+        "sync": sync.main,
+        "scale": scale.main,
+        "load": load.main,
+        "scale-1m": lambda: scale.main((1_000_000,)),  # `make bench-large`: not part of the default run
+    }
+    chosen = sys.argv[1:] or [name for name in sections if name != "scale-1m"]
     parts = [
         f"# Benchmarks\n\n{time.strftime('%Y-%m-%d %H:%M')}, {cpu()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}"
@@ -37,7 +47,7 @@ def main() -> None:
         parts.append(sections[name]())
         parts.append(f"_{name}: {time.perf_counter() - t:.0f} s_")
         print(parts[-2], flush=True)
-    out = Path(__file__).resolve().parent / "results.md"
+    out = Path(__file__).resolve().parent / ("results-large.md" if chosen == ["scale-1m"] else "results.md")
     out.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
     print(f"wrote {out}")
 

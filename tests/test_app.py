@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 import qa
-from tests.conftest import ROOT, SEED
+from bench.load import start_app
+from tests.conftest import SEED
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -30,12 +26,6 @@ HOSTILE = (
 QUESTION = "Сколько предприятий модернизировано в первом полугодии?"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     base = tmp_path_factory.mktemp("app")
@@ -44,37 +34,7 @@ def served(tmp_path_factory):
     shutil.copy(SEED, seeds / SEED.name)
     (seeds / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
     qa.build_index(seeds, base / "index")
-    port = _free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "app.py"),
-            "--port",
-            str(port),
-            "--index",
-            str(base / "index"),
-            "--seeds",
-            str(seeds),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=env,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(proc.stdout.read())
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("app did not start in 120 s")
+    proc, url = start_app(seeds, base / "index")
     yield url, base
     proc.terminate()
     proc.wait(timeout=20)
@@ -181,7 +141,7 @@ def test_running_app_picks_up_a_rebuilt_index(served):
 
 def test_load_while_rebuilding(tmp_path):
     """The CI-sized version of bench/load.py: a few users, a few seconds, rebuilds underneath."""
-    from bench.load import CODES, code_doc, run_load, start_app
+    from bench.load import CODES, code_doc, run_load
 
     seeds, index = tmp_path / "seeds", tmp_path / "index"
     seeds.mkdir()
