@@ -29,8 +29,8 @@ CHUNKER = "recursive-v1+razdel"  # bump when chunking.SEPARATORS or sentences() 
 RESUME_BATCH = 2048  # sentences embedded between two saves of the resume cache
 
 
-def _text_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+def _text_hash(text: str) -> bytes:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()[:12]
 
 
 def _previous(manifest: dict | None, index_dir: Path, embedder: Embedder, chunker: dict):
@@ -69,16 +69,44 @@ def _diff(old: dict[str, str], new: list[Document]):
     return added, changed, removed, renamed, unchanged
 
 
-def _cache(prev: store.Stored | None) -> dict[str, np.ndarray]:
+class _Vectors:
+    """The embedding cache: text hash -> vector, kept as a few matrices and one row map rather
+    than a Python array per vector (100k chunks have ~700k sentences)."""
+
+    def __init__(self, dim: int):
+        self.dim, self.mats, self.where = dim, [], {}
+
+    def add(self, keys, mat: np.ndarray) -> None:
+        m = len(self.mats)
+        self.mats.append(mat)
+        self.where.update((k, (m, r)) for r, k in enumerate(keys))
+
+    def __contains__(self, key) -> bool:
+        return key in self.where
+
+    def gather(self, keys: list) -> np.ndarray:
+        out = np.empty((len(keys), self.dim), np.float32)
+        if not keys:
+            return out
+        loc = np.array([self.where[k] for k in keys], dtype=np.int64)
+        for m in np.unique(loc[:, 0]):
+            sel = np.flatnonzero(loc[:, 0] == m)
+            out[sel] = self.mats[m][loc[sel, 1]]
+        return out
+
+
+def _cache(prev: store.Stored | None, dim: int) -> _Vectors:
     """The previous version's sentence vectors by text hash: the embedding cache of this build."""
-    if prev is None:
-        return {}
-    cache = {}
-    for i, c in enumerate(prev.chunks):
-        text = prev.documents[c.source].text
-        for j in prev.sentences_of(i):
-            a, b = prev.sentence_spans[j]
-            cache[_text_hash(text[a:b])] = prev.sentence_vectors[j]
+    cache = _Vectors(dim)
+    if prev is not None:
+        keys = []
+        for i, c in enumerate(prev.chunks):
+            text = prev.documents[c.source].text
+            keys += [
+                _text_hash(text[a:b])
+                for a, b in prev.sentence_spans[prev.sentences_of(i).start : prev.sentences_of(i).stop]
+            ]
+        cache.add(keys, prev.sentence_vectors)
     return cache
 
 
@@ -86,21 +114,19 @@ def _resume_dir(index_dir: Path, model: str) -> Path:
     return index_dir / "cache" / re.sub(r"[^\w.-]+", "_", model)
 
 
-def _load_resume(folder: Path) -> dict[str, np.ndarray]:
-    """Vectors a build that did not finish had already paid for."""
-    cache = {}
+def _load_resume(folder: Path, cache: _Vectors) -> None:
+    """Add the vectors that a build that did not finish had already paid for."""
     for part in sorted(folder.glob("part-*.npz")):
         try:
             with np.load(part) as z:
-                cache.update(zip(z["keys"].tolist(), z["vectors"], strict=True))
+                cache.add([bytes(k) for k in z["keys"]], z["vectors"])
         except (OSError, ValueError, KeyError):  # a part cut short by the crash itself
             log.warning("ignoring damaged embedding cache part %s", part)
-    return cache
 
 
 def _embed(
-    texts: list[str], embedder: Embedder, cache: dict, progress: bool, resume: Path
-) -> tuple[np.ndarray, set[str]]:
+    texts: list[str], embedder: Embedder, cache: _Vectors, progress: bool, resume: Path
+) -> tuple[np.ndarray, set[bytes]]:
     """Vectors for texts, sending only texts the cache lacks through the model, in batches that
     are saved under `resume` as they finish; also the hashes of the texts that went through it."""
     from tqdm import tqdm
@@ -112,16 +138,15 @@ def _embed(
     with tqdm(total=len(todo), desc="embedding", unit="sentence", disable=not progress or not todo) as bar:
         for i in range(0, len(todo), RESUME_BATCH):
             part = todo[i : i + RESUME_BATCH]
-            vecs = embedder.embed_documents([t for _, t in part])
-            cache.update({k: v for (k, _), v in zip(part, vecs, strict=True)})
+            vecs = embedder.embed_documents([t for _, t in part]).astype(np.float16)
+            cache.add([k for k, _ in part], vecs)
             np.savez(
                 resume / f"part-{i:09d}-{uuid.uuid4().hex[:6]}.npz",
-                keys=np.array([k for k, _ in part]),
-                vectors=vecs.astype(np.float16),
+                keys=np.frombuffer(b"".join(k for k, _ in part), np.uint8).reshape(-1, 12),
+                vectors=vecs,
             )
             bar.update(len(part))
-    out = np.stack([cache[k] for k in keys]) if keys else np.zeros((0, embedder.dim), np.float32)
-    return out.astype(np.float32), {k for k, _ in todo}
+    return cache.gather(keys), {k for k, _ in todo}
 
 
 def _sentence_spans(chunks) -> list[list[tuple[int, int]]]:
@@ -185,7 +210,8 @@ def build_index(
             c.text[a - c.start : b - c.start] for c, ss in zip(chunks, spans, strict=True) for a, b in ss
         ]
         resume = _resume_dir(index_dir, embedder.name)
-        cache = {**_cache(prev), **_load_resume(resume)}
+        cache = _cache(prev, embedder.dim)
+        _load_resume(resume, cache)
         sent_vectors, fresh = _embed(sent_texts, embedder, cache, progress, resume)
         vectors = chunk_vectors(sent_vectors, spans)
         # A chunk counts as embedded when any of its sentences went through the model.
