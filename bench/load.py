@@ -61,7 +61,9 @@ def start_app(seeds: Path, index: Path) -> tuple[subprocess.Popen, str]:
             return proc, url
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(f"app.py exited with {proc.returncode}; run it by hand to see why") from None
+                raise RuntimeError(
+                    f"app.py exited with {proc.returncode}; run it by hand to see why"
+                ) from None
             time.sleep(0.5)
     proc.kill()
     raise RuntimeError("the app did not start in 120 s")

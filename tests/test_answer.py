@@ -39,3 +39,19 @@ def test_sentences_know_russian_abbreviations():
         "Сумма 6 млрд тенге, т.е. много.",
         "Второе предложение.",
     ]
+
+
+def test_a_short_follow_up_leans_on_the_previous_question(tmp_path, fake):
+    seeds = tmp_path / "s"
+    seeds.mkdir()
+    (seeds / "plant.txt").write_text(
+        "В 2020 году завод выпустил сто тракторов.\n\nВ 2021 году завод выпустил полторы сотни тракторов.",
+        encoding="utf-8",
+    )
+    (seeds / "school.txt").write_text("В следующем году в посёлке откроется новая школа.", encoding="utf-8")
+    qa.build_index(seeds, tmp_path / "i", embedder=fake)
+    assistant = qa.Assistant(qa.Retriever.load(tmp_path / "i", embedder=fake))
+    assert assistant.ask("а в следующем году?").quotes[0].source == "school.txt"
+    follow = assistant.ask("а в следующем году?", history=["Сколько тракторов выпустил завод в 2020 году?"])
+    assert follow.quotes[0].source == "plant.txt"
+    assert follow.question == "а в следующем году?"
