@@ -13,7 +13,7 @@ import numpy as np
 
 from .lexical import tokenize
 from .retrieve import Candidate, Retriever, clean_question
-from .types import Answer, Quote
+from .types import Answer, Chunk, Quote
 
 MAX_QUOTES = 3
 # Sentence score = the weights below over (idf share of the question's words found in it, its
@@ -36,9 +36,8 @@ THRESHOLDS = {"multilingual-e5-small-q4": (0.845, 0.77)}  # model -> (same scrip
 COVERAGE_BONUS = 0.1
 # Models without a calibration fall back to word overlap alone (absent XQuAD questions: 80% below .22).
 MIN_COVERAGE = 0.25
-FOLLOW_UP_WORDS = (
-    3  # a question with this few content words leans on the previous one ("а в следующем году?")
-)
+# A question with this few content words leans on the previous one ("а в следующем году?").
+FOLLOW_UP_WORDS = 3
 _CYR = re.compile(r"[\u0400-\u04ff]")
 
 
@@ -83,9 +82,9 @@ class Assistant:
                 k += 1
         return out
 
-    def _quote(self, spans: list[_Sentence], i: int, source: str) -> Quote:
-        """Sentence i, joined with its better neighbour in the same passage when that one
-        scores nearly as well or sentence i is too short to stand alone."""
+    def _quote(self, spans: list[_Sentence], i: int, chunk: Chunk) -> Quote:
+        """Sentence i (of `chunk`), joined with its better neighbour in the same passage when
+        that one scores nearly as well or sentence i is too short to stand alone."""
         s = spans[i]
         start, end = s.start, s.end
         nbrs = [spans[j] for j in (i - 1, i + 1) if 0 <= j < len(spans) and spans[j].passage == s.passage]
@@ -93,11 +92,13 @@ class Assistant:
             n = max(nbrs, key=lambda x: x.score)
             if n.score >= PAIR_SHARE * s.score or end - start < MIN_QUOTE_CHARS:
                 start, end = min(start, n.start), max(end, n.end)
-        doc = self.retriever.document(source)
-        ls, le = doc.text.count("\n", 0, start) + 1, doc.text.count("\n", 0, max(start, end - 1)) + 1
+        doc = self.retriever.document(chunk.source)
+        # Counted from the chunk's own first line: a quote in a 50 MB file costs no full scan.
+        ls = chunk.line_start + doc.text.count("\n", chunk.start, start)
+        le = ls + doc.text.count("\n", start, max(start, end - 1))
         return Quote(
             doc.text[start:end],
-            source,
+            chunk.source,
             start,
             end,
             ls,
@@ -115,7 +116,7 @@ class Assistant:
         thresholds = THRESHOLDS.get(self.retriever.embedder.name)
         if thresholds is None:
             return coverage >= MIN_COVERAGE
-        cosine = float(cands[0].sentence_sims.max()) if len(cands[0].sentence_sims) else cands[0].dense
+        cosine = cands[0].dense  # the best sentence's cosine
         if _russian(question) == _russian(self.retriever.chunks[cands[0].index].text):
             return cosine + COVERAGE_BONUS * coverage >= thresholds[0]
         return cosine >= thresholds[1]
@@ -134,15 +135,15 @@ class Assistant:
         order = sorted(range(len(spans)), key=lambda i: -spans[i].score)
         best = spans[order[0]].score
         if not self.found(q, cands, spans):
-            src = self.retriever.chunks[cands[spans[order[0]].passage].index].source
-            closest = self._quote(spans, order[0], src)
+            closest = self._quote(
+                spans, order[0], self.retriever.chunks[cands[spans[order[0]].passage].index]
+            )
             return Answer(q, not_found_text(q, closest), False, (), closest)
         quotes: list[Quote] = []
         for i in order:
             if len(quotes) == MAX_QUOTES or spans[i].score < 0.5 * best:
                 break
-            src = self.retriever.chunks[cands[spans[i].passage].index].source
-            qt = self._quote(spans, i, src)
+            qt = self._quote(spans, i, self.retriever.chunks[cands[spans[i].passage].index])
             if not any(x.source == qt.source and x.start < qt.end and qt.start < x.end for x in quotes):
                 quotes.append(qt)
         return Answer(q, answer_text(q, quotes), True, tuple(quotes))

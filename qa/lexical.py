@@ -72,6 +72,8 @@ class Lexical:
         import bm25s
 
         corpus = [tokenize(t) for t in texts]
+        if not any(corpus):  # bm25s cannot index an empty vocabulary (a corpus of stop words only)
+            corpus[0] = ["\x00"]
         bm25 = bm25s.BM25()
         bm25.index(corpus, show_progress=False)
         df = Counter(s for toks in corpus for s in set(toks))
