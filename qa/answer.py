@@ -29,9 +29,9 @@ PAIR_SHARE = 0.8
 MIN_QUOTE_CHARS = 60  # a shorter best sentence always takes a neighbour ("10 предприятий." alone says little)
 # "Not found" calibration, per model: evidence = best sentence cosine + COVERAGE_BONUS * idf share
 # of the question's words in the best sentence. Measured by asking the XQuAD dev questions against
-# an index of half the articles (answerable / absent): at 0.845, en answered .994 and not-found
-# .906, ru .994 and .958. Across languages (English questions, Russian text) word overlap is
-# nil and cosines run lower: at 0.77 answered .938 and not-found only .10, a known weak spot.
+# an index of half the articles (bench/quality.py; answered / not found when absent): at 0.845,
+# en .994/.926, ru .994/.948. Across languages (English questions, Russian text) word overlap is
+# nil and cosines run lower: at 0.77, .904/.648, a known weak spot.
 THRESHOLDS = {"multilingual-e5-small-q4": (0.845, 0.77)}  # model -> (same script, other script)
 COVERAGE_BONUS = 0.1
 # Models without a calibration fall back to word overlap alone (absent XQuAD questions: 80% below .22).
