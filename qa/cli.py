@@ -134,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("qa: stopped", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `qa ask ... | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
