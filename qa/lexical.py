@@ -24,10 +24,19 @@ many me more most much my no nor not now of on only or other our out over own sh
 that the their them then there these they this those through to too under until up very was we were what
 when where which while who whom whose why will with would you your
 сколько почему зачем каком какие каких каким какое какую который которая которое которые""".split()
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # its debug lines reach the console otherwise
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]")
+
+
+@functools.cache
+def _bm25s():
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(
+        logging.WARNING
+    )  # bm25s sets DEBUG on import; its lines reach the console
+    return bm25s
 
 
 @functools.cache
@@ -69,8 +78,7 @@ class Lexical:
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> Lexical:
-        import bm25s
-
+        bm25s = _bm25s()
         corpus = [tokenize(t) for t in texts]
         if not any(corpus):  # bm25s cannot index an empty vocabulary (a corpus of stop words only)
             corpus[0] = ["\x00"]
@@ -85,8 +93,7 @@ class Lexical:
 
     @classmethod
     def load(cls, path: Path) -> Lexical:
-        import bm25s
-
+        bm25s = _bm25s()
         # Memory-mapped: a large corpus's BM25 matrix is paged in only where queries touch it.
         bm25 = bm25s.BM25.load(str(path / "bm25"), mmap=True, show_progress=False, verbosity=0)
         meta = json.loads((path / "bm25" / "df.json").read_text())
