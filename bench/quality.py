@@ -92,10 +92,17 @@ def main() -> str:
         work = Path(tmp)
         rows = systems("ru", work) + systems("en", work)
         nf = [not_found("en", work), not_found("ru", work), not_found("ru", work, "en")]
+    ratios = []
+    for lang in ("ru", "en"):
+        ours = next(r for r in rows if r["lang"] == lang and r["system"] == "qa")
+        lc = next(r for r in rows if r["lang"] == lang and r["system"] == "langchain")
+        ratios.append(f"{lang} {ours['ask_ms_p50'] / lc['search_ms_p50']:.2f}x")
     lines = [
         "## Answer quality: XQuAD dev (24 articles, 632 questions per language)",
         "",
         table(rows),
+        "",
+        "qa ask p50 / LangChain search p50, same corpus, same run (target <= 1.5x): " + ", ".join(ratios),
         "",
         "Not found (index of half the articles; answerable questions answered, absent ones refused):",
         "",
