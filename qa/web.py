@@ -78,11 +78,15 @@ def status_md(settings: Settings, live: LiveRetriever) -> str:
     st = index_status(settings.seeds, settings.index)
     if not st["built"]:
         return "**Index:** not built yet. Press *Rebuild index*."
+    try:
+        in_use = live.get().version  # the version answers come from (reloads if a build finished)
+    except QAError:
+        in_use = None
     lines = [
-        f"**Index** version `{st['version']}`",
+        f"**Index** version in use: `{in_use}`",
         f"- documents: {st['documents']}, chunks: {st['chunks']}",
         f"- model: `{st['model']}`",
-        f"- built at: {st['built_at']}",
+        f"- built at: {st['built_at']} (latest version `{st['version']}`)",
         f"- {'⚠ stale: seeds/ changed since the build' if st['stale'] else 'up to date with seeds/'}",
     ]
     lines += [f"- skipped {md_text(s)}: {md_text(r)}" for s, r in st["skipped"].items()]
@@ -216,6 +220,7 @@ def build_app(settings: Settings, live: LiveRetriever | None = None):
         rebuild_btn.click(rebuild, outputs=[note, status], api_visibility="private")
         files.upload(upload, inputs=files, outputs=[note, status], api_visibility="private")
         gr.api(api_ask, api_name="ask", concurrency_limit=8)
+        app.load(lambda: status_md(settings, live), outputs=status, api_visibility="private")
     return app
 
 
