@@ -1,0 +1,82 @@
+import json
+
+import pytest
+
+import qa
+from qa.cli import main
+from qa.evaluate import evaluate
+
+SQUAD = {
+    "data": [
+        {
+            "title": "Bridges",
+            "paragraphs": [
+                {
+                    "context": "The old bridge was built in 1888. It is made of stone.",
+                    "qas": [
+                        {
+                            "id": "1",
+                            "question": "When was the old bridge built?",
+                            "answers": [{"text": "1888", "answer_start": 28}],
+                        }
+                    ],
+                },
+                {
+                    "context": "The new bridge opened in 2015 and carries six lanes.",
+                    "qas": [
+                        {
+                            "id": "2",
+                            "question": "How many lanes does the new bridge carry?",
+                            "answers": [{"text": "six", "answer_start": 41}],
+                        }
+                    ],
+                },
+            ],
+        },
+        {
+            "title": "Музеи",
+            "paragraphs": [
+                {
+                    "context": "Городской музей хранит двенадцать тысяч картин.",
+                    "qas": [
+                        {
+                            "id": "3",
+                            "question": "Сколько картин хранит городской музей?",
+                            "answers": [{"text": "двенадцать тысяч", "answer_start": 23}],
+                        }
+                    ],
+                },
+            ],
+        },
+    ]
+}
+
+
+def test_squad_file_is_indexed_and_scored(tmp_path):
+    f = tmp_path / "q.json"
+    f.write_text(json.dumps(SQUAD, ensure_ascii=False), encoding="utf-8")
+    res = evaluate(f, qa.load_settings(model="hash-64"))
+    assert res["questions"] == 3 and res["model"] == "hash-64"
+    assert res["span_hit@1"] == 1.0 and res["span_hit@5"] == 1.0 and res["mrr@10"] == 1.0
+    assert 0 <= res["quote_hit@1"] <= 1 and res["search_ms_p50"] > 0
+
+
+def test_jsonl_questions_against_an_existing_index(index, tmp_path, capsys):
+    f = tmp_path / "q.jsonl"
+    rows = [
+        {"question": "Сколько книг хранится в библиотеке?", "answer": "сорок тысяч книг", "source": "ru.txt"},
+        {"question": "How long is the bridge?", "answer": "three hundred metres"},
+    ]
+    f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    assert main(["eval", str(f), "--index", str(index), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["questions"] == 2 and res["span_hit@5"] == 1.0
+
+
+def test_bad_question_files_are_one_clear_error(tmp_path):
+    f = tmp_path / "q.jsonl"
+    f.write_text('{"question": "no answer key"}\n', encoding="utf-8")
+    with pytest.raises(qa.QAError, match="needs 'question' and 'answer'"):
+        evaluate(f, qa.load_settings())
+    with pytest.raises(qa.QAError, match="does not exist"):
+        evaluate(tmp_path / "missing.json", qa.load_settings())
