@@ -126,9 +126,9 @@ def _load_resume(folder: Path, cache: _Vectors) -> None:
 
 def _embed(
     texts: list[str], embedder: Embedder, cache: _Vectors, progress: bool, resume: Path
-) -> tuple[np.ndarray, set[bytes]]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Vectors for texts, sending only texts the cache lacks through the model, in batches that
-    are saved under `resume` as they finish; also the hashes of the texts that went through it."""
+    are saved under `resume` as they finish; also which texts went through it."""
     from tqdm import tqdm
 
     keys = [_text_hash(t) for t in texts]
@@ -146,7 +146,8 @@ def _embed(
                 vectors=vecs,
             )
             bar.update(len(part))
-    return cache.gather(keys), {k for k, _ in todo}
+    fresh = {k for k, _ in todo}
+    return cache.gather(keys), np.array([k in fresh for k in keys], dtype=bool)
 
 
 def _sentence_spans(chunks) -> list[list[tuple[int, int]]]:
@@ -215,8 +216,8 @@ def build_index(
         sent_vectors, fresh = _embed(sent_texts, embedder, cache, progress, resume)
         vectors = chunk_vectors(sent_vectors, spans)
         # A chunk counts as embedded when any of its sentences went through the model.
-        it = iter(_text_hash(t) in fresh for t in sent_texts)
-        embedded = sum(any([next(it) for _ in ss]) for ss in spans)
+        starts = np.cumsum([0] + [len(ss) for ss in spans[:-1]])
+        embedded = int(np.count_nonzero(np.logical_or.reduceat(fresh, starts))) if len(fresh) else 0
         path = store.new_version_dir(index_dir)
         manifest = {
             "format_version": store.FORMAT_VERSION,
