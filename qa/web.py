@@ -106,15 +106,13 @@ def build_app(settings: Settings, live: LiveRetriever | None = None):
 
     live = live or LiveRetriever(settings.index, settings)
 
-    def ask(question: str, history: list) -> Answer:
-        previous = [m["content"] for m in history if m["role"] == "user" and isinstance(m["content"], str)]
-        return Assistant(live.get()).ask(question, previous)
-
     def respond(question, history, sources):
         history = list(history or [])
         user = {"role": "user", "content": question}
+        previous = [m["content"] for m in history if m["role"] == "user" and isinstance(m["content"], str)]
         try:
-            a = ask(question, history)
+            retriever = live.get()  # this question stays on this version, even if a build lands meanwhile
+            a = Assistant(retriever).ask(question, previous)
         except QAError as e:
             yield (
                 [*history, user, {"role": "assistant", "content": f"**⚠** {md_text(str(e))}"}],
@@ -129,7 +127,9 @@ def build_app(settings: Settings, live: LiveRetriever | None = None):
             yield [*history, user, {"role": "assistant", "content": shown}], sources, gr.update()
         quotes = list(a.quotes) or ([a.closest] if a.closest else [])
         labels = [_ref(i, q) for i, q in enumerate(quotes, 1)]
-        sources = {label: q for label, q in zip(labels, quotes, strict=True)}
+        # Each citation keeps the document text it was cut from, so the viewer matches the quote
+        # even after a rebuild changed the file.
+        sources = {label: (q, retriever.document(q.source)) for label, q in zip(labels, quotes, strict=True)}
         yield (
             [*history, user, {"role": "assistant", "content": shown}],
             sources,
@@ -137,10 +137,8 @@ def build_app(settings: Settings, live: LiveRetriever | None = None):
         )
 
     def show(label, sources):
-        q = (sources or {}).get(label)
-        if q is None:
-            return source_html(None, None)
-        return source_html(live.get().document(q.source), q)
+        q, doc = (sources or {}).get(label, (None, None))
+        return source_html(doc, q)
 
     def rebuild(progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio injects it)
         progress(0, desc="Indexing seeds/")
@@ -159,6 +157,8 @@ def build_app(settings: Settings, live: LiveRetriever | None = None):
         for f in files or []:
             path = Path(f if isinstance(f, str) else f.name)
             try:
+                if path.stat().st_size > settings.max_upload_mb * 1_000_000:
+                    raise ValueError(f"over the {settings.max_upload_mb} MB limit")
                 name, stored = store_upload(
                     settings.seeds, path.name, path.read_bytes(), settings.max_upload_mb * 1_000_000
                 )
@@ -237,6 +237,7 @@ def serve(settings: Settings, **launch) -> None:
         server_name=settings.host,
         server_port=settings.port,
         css=CSS,
+        max_file_size=f"{settings.max_upload_mb}mb",
         # Local fonts only: the default theme fetches Google Fonts, which an offline page cannot reach.
         theme=gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]),
         **launch,
