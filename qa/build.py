@@ -16,7 +16,7 @@ import numpy as np
 
 from . import store
 from .chunking import chunk_documents, sentences
-from .documents import load_documents
+from .documents import list_files, load_documents, printable
 from .embedding import Embedder, load_embedder
 from .errors import IndexMismatch, QAError
 from .lexical import Lexical
@@ -255,11 +255,16 @@ def index_status(seeds: str | Path, index: str | Path) -> dict:
     manifest = store.read_manifest(index)
     if manifest is None:
         return {"built": False, "stale": True}
-    files = {s: f["sha256"] for s, f in manifest["files"].items()}
+    # Raw-byte hashes only (no decoding or PDF extraction): a page load must stay cheap.
+    indexed = {s: f["sha256"] for s, f in manifest["files"].items()}
+    skipped = set(manifest.get("skipped", {}))
+    seeds = Path(seeds)
     try:
-        docs, _ = load_documents(seeds)
-        stale = {d.source: d.sha256 for d in docs} != files
-    except QAError:
+        now = {printable(p.relative_to(seeds).as_posix()): p for p in list_files(seeds)}
+        stale = set(now) - skipped != set(indexed) or any(
+            hashlib.sha256(now[s].read_bytes()).hexdigest() != h for s, h in indexed.items()
+        )
+    except OSError:
         stale = True
     return {
         "built": True,

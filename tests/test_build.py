@@ -92,3 +92,13 @@ def test_interrupted_build_resumes_without_re_embedding(tmp_path, monkeypatch):
     r = qa.build_index(seeds, tmp_path / "index", embedder=second)
     assert second.seen == 60 - 30 and r.documents == 30
     assert not (tmp_path / "index" / "cache").exists()
+
+
+def test_index_status_notices_changes(index, seeds):
+    from qa.build import index_status
+
+    st = index_status(seeds, index)
+    assert (st["built"], st["stale"], st["documents"], st["model"]) == (True, False, 2, "hash-64")
+    (seeds / "en.md").write_text("changed", encoding="utf-8")
+    assert index_status(seeds, index)["stale"] is True
+    assert index_status(seeds, index.parent / "none") == {"built": False, "stale": True}
