@@ -17,7 +17,7 @@ import numpy as np
 from . import store
 from .chunking import chunk_documents, sentences
 from .documents import list_files, load_documents, printable
-from .embedding import Embedder, load_embedder
+from .embedding import Embedder, canonical_name, load_embedder
 from .errors import IndexMismatch, QAError
 from .lexical import Lexical
 from .settings import Settings, load_settings
@@ -33,14 +33,14 @@ def _text_hash(text: str) -> bytes:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()[:12]
 
 
-def _previous(manifest: dict | None, index_dir: Path, embedder: Embedder, chunker: dict):
+def _previous(manifest: dict | None, index_dir: Path, model: str, chunker: dict):
     """The current version when its vectors can be reused, else (None, why everything is rebuilt)."""
     if manifest is None:
         return None, None
     if manifest.get("format_version") != store.FORMAT_VERSION:
         return None, f"index format {manifest.get('format_version')} -> {store.FORMAT_VERSION}"
-    if manifest.get("model") != embedder.name:
-        return None, f"model changed: {manifest.get('model')} -> {embedder.name}"
+    if manifest.get("model") != model:
+        return None, f"model changed: {manifest.get('model')} -> {model}"
     if manifest.get("chunker") != chunker:
         return None, f"chunker settings changed: {manifest.get('chunker')} -> {chunker}"
     try:
@@ -179,7 +179,9 @@ def build_index(
     """Build or update the index in `index` from the documents in `seeds`; returns what it did."""
     settings = settings or load_settings(seeds=seeds, index=index, model=model)
     seeds, index_dir = Path(seeds), Path(index)
-    embedder = embedder or load_embedder(model or settings.model, settings.device, settings.batch_size)
+    # The model's name is enough to decide whether anything changed; loading it (seconds) waits
+    # until there is something to embed, so `make run` on an up-to-date index starts at once.
+    name = embedder.name if embedder else canonical_name(model or settings.model)
     chunker = {"name": CHUNKER, "size": settings.chunk_size, "overlap": settings.chunk_overlap}
     t0 = time.perf_counter()
     docs, skipped = load_documents(seeds, settings.max_file_mb * 1_000_000)
@@ -189,7 +191,7 @@ def build_index(
         )
     with store.build_lock(index_dir, settings.lock_timeout):
         manifest = store.read_manifest(index_dir)
-        prev, why = _previous(manifest, index_dir, embedder, chunker)
+        prev, why = _previous(manifest, index_dir, name, chunker)
         old_files = {s: f["sha256"] for s, f in (manifest or {}).get("files", {}).items()}
         added, changed, removed, renamed, unchanged = _diff(old_files, docs)
         if prev is not None and not (added or changed or removed or renamed):
@@ -205,6 +207,7 @@ def build_index(
             )
         if why:
             log.info("full rebuild: %s", why)
+        embedder = embedder or load_embedder(name, settings.device, settings.batch_size)
         chunks = chunk_documents(docs, settings.chunk_size, settings.chunk_overlap)
         spans = _sentence_spans(chunks)
         sent_texts = [

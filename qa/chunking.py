@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import re
 from collections.abc import Iterable
 
 from .types import Chunk, Document
@@ -24,7 +25,7 @@ class LineIndex:
     """Maps character offsets to 1-based line numbers in O(log n)."""
 
     def __init__(self, text: str):
-        self._breaks = [i for i, c in enumerate(text) if c == "\n"]
+        self._breaks = [m.start() for m in re.finditer("\n", text)]
 
     def line(self, offset: int) -> int:
         return bisect.bisect_left(self._breaks, offset) + 1

@@ -53,10 +53,11 @@ def _report_lines(r) -> str:
     lines = [f"{r.documents} documents, {r.chunks} chunks, {r.embedded} embedded, version {r.version}"]
     if not r.written:
         lines.append("index up to date")
-    for name in ("added", "changed", "removed", "unchanged"):
-        items = getattr(r, name)
-        if items and name != "unchanged":
-            lines.append(f"{name}: {', '.join(items)}")
+    lines += [
+        f"{name}: {', '.join(getattr(r, name))}"
+        for name in ("added", "changed", "removed")
+        if getattr(r, name)
+    ]
     lines += [f"renamed: {a} -> {b}" for a, b in r.renamed]
     if r.rebuilt:
         lines.append(f"full rebuild: {r.rebuilt}")

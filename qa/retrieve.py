@@ -134,7 +134,6 @@ class Retriever:
         # A chunk is as relevant as its best sentence: a long paragraph's one answering sentence
         # is diluted in the paragraph vector (+2-3 points of rank-1 hits, see DENSE_WEIGHT).
         sims = self.sentence_sims(pool, qvec)
-        dense = dense.copy()
         dense[pool] = [s.max() for s in sims]  # every chunk has at least one sentence
         fused = fuse(dense, lexical, pool)
         order = np.argsort(-fused, kind="stable")

@@ -63,15 +63,19 @@ def test_live_retriever_switches_versions_between_questions(index, seeds, fake):
     assert before.document("ru.txt").text.startswith("date 2021-03-04")
 
 
-def test_watch_syncs_after_a_change(tmp_path, seeds, fake, monkeypatch):
-    monkeypatch.setattr("qa.build.load_embedder", lambda *a, **k: fake)
+def test_watch_syncs_after_a_change(tmp_path, seeds):
     index = tmp_path / "index"
     stop = threading.Event()
     reports = []
     t = threading.Thread(
         target=watch,
         args=(seeds, index),
-        kwargs={"on_report": reports.append, "stop_event": stop, "debounce_ms": 200},
+        kwargs={
+            "settings": qa.load_settings(seeds=seeds, index=index, model="hash-64"),
+            "on_report": reports.append,
+            "stop_event": stop,
+            "debounce_ms": 200,
+        },
     )
     t.start()
     deadline = time.monotonic() + 20
