@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 CHUNKER = "recursive-v1+razdel"  # bump when chunking.SEPARATORS or sentences() change
 RESUME_BATCH = 2048  # sentences embedded between two saves of the resume cache
+COPY_BLOCK = 65_536  # sentence vectors copied per step from the cache into the new version
 
 
 def _text_hash(text: str) -> bytes:
@@ -84,15 +85,14 @@ class _Vectors:
     def __contains__(self, key) -> bool:
         return key in self.where
 
-    def gather(self, keys: list) -> np.ndarray:
-        out = np.empty((len(keys), self.dim), np.float16)  # as stored: half the memory of float32
-        if not keys:
-            return out
-        loc = np.array([self.where[k] for k in keys], dtype=np.int64)
-        for m in np.unique(loc[:, 0]):
-            sel = np.flatnonzero(loc[:, 0] == m)
-            out[sel] = self.mats[m][loc[sel, 1]]
-        return out
+    def copy_into(self, out: np.ndarray, rows: list[int], keys: list) -> None:
+        """out[rows[i]] = vector of keys[i], a block at a time (out may be a memory map)."""
+        for b in range(0, len(rows), COPY_BLOCK):
+            loc = np.array([self.where[k] for k in keys[b : b + COPY_BLOCK]], dtype=np.int64).reshape(-1, 2)
+            dst = np.asarray(rows[b : b + COPY_BLOCK], dtype=np.int64)
+            for m in np.unique(loc[:, 0]):
+                sel = np.flatnonzero(loc[:, 0] == m)
+                out[dst[sel]] = self.mats[m][loc[sel, 1]]
 
 
 def _cache(prev: store.Stored | None, dim: int) -> _Vectors:
@@ -125,29 +125,43 @@ def _load_resume(folder: Path, cache: _Vectors) -> None:
 
 
 def _embed(
-    texts: list[str], embedder: Embedder, cache: _Vectors, progress: bool, resume: Path
-) -> tuple[np.ndarray, np.ndarray]:
-    """Vectors for texts, sending only texts the cache lacks through the model, in batches that
-    are saved under `resume` as they finish; also which texts went through it."""
+    texts: list[str], embedder: Embedder, cache: _Vectors, progress: bool, resume: Path, out: np.ndarray
+) -> np.ndarray:
+    """Fill out[i] with the vector of texts[i], sending only texts the cache lacks through the
+    model (each distinct text once), in batches that are saved under `resume` as they finish.
+    Vectors go straight into `out`, the new version's memory-mapped file, so a build holds no
+    copy of them: at 1M chunks they are ~7M sentences, 5 GB in float16. Returns which texts
+    went through the model."""
     from tqdm import tqdm
 
     keys = [_text_hash(t) for t in texts]
-    todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
+    first: dict[bytes, int] = {}
+    for r, k in enumerate(keys):
+        first.setdefault(k, r)
+    todo = sorted((k, r) for k, r in first.items() if k not in cache)
     if todo:
         resume.mkdir(parents=True, exist_ok=True)
     with tqdm(total=len(todo), desc="embedding", unit="sentence", disable=not progress or not todo) as bar:
         for i in range(0, len(todo), RESUME_BATCH):
             part = todo[i : i + RESUME_BATCH]
-            vecs = embedder.embed_documents([t for _, t in part]).astype(np.float16)
-            cache.add([k for k, _ in part], vecs)
+            vecs = embedder.embed_documents([texts[r] for _, r in part]).astype(np.float16)
+            out[[r for _, r in part]] = vecs
             np.savez(
                 resume / f"part-{i:09d}-{uuid.uuid4().hex[:6]}.npz",
                 keys=np.frombuffer(b"".join(k for k, _ in part), np.uint8).reshape(-1, 12),
                 vectors=vecs,
             )
             bar.update(len(part))
-    fresh = {k for k, _ in todo}
-    return cache.gather(keys), np.array([k in fresh for k in keys], dtype=bool)
+    cached = [r for r, k in enumerate(keys) if k in cache]
+    cache.copy_into(out, cached, [keys[r] for r in cached])
+    fresh = np.zeros(len(keys), dtype=bool)
+    fresh[[r for _, r in todo]] = True
+    repeats = [r for r, k in enumerate(keys) if first[k] != r and k not in cache]
+    for b in range(0, len(repeats), COPY_BLOCK):
+        dst = repeats[b : b + COPY_BLOCK]
+        out[dst] = out[[first[keys[r]] for r in dst]]
+        fresh[dst] = True
+    return fresh
 
 
 def _sentence_spans(chunks) -> list[list[tuple[int, int]]]:
@@ -216,12 +230,16 @@ def build_index(
         resume = _resume_dir(index_dir, embedder.name)
         cache = _cache(prev, embedder.dim)
         _load_resume(resume, cache)
-        sent_vectors, fresh = _embed(sent_texts, embedder, cache, progress, resume)
+        path = store.new_version_dir(index_dir)
+        sent_vectors = store.sentence_file(path, len(sent_texts), embedder.dim)
+        fresh = _embed(sent_texts, embedder, cache, progress, resume, sent_vectors)
+        del sent_texts
+        if isinstance(sent_vectors, np.memmap):
+            sent_vectors.flush()
         vectors = chunk_vectors(sent_vectors, spans)
         # A chunk counts as embedded when any of its sentences went through the model.
         starts = np.cumsum([0] + [len(ss) for ss in spans[:-1]])
         embedded = int(np.count_nonzero(np.logical_or.reduceat(fresh, starts))) if len(fresh) else 0
-        path = store.new_version_dir(index_dir)
         manifest = {
             "format_version": store.FORMAT_VERSION,
             "model": embedder.name,
@@ -232,7 +250,8 @@ def build_index(
             "files": {d.source: {"sha256": d.sha256, "chars": len(d.text), "date": d.date} for d in docs},
             "skipped": {s.source: s.reason for s in skipped},
         }
-        store.save(path, manifest, docs, chunks, vectors, spans, sent_vectors)
+        del sent_vectors
+        store.save(path, manifest, docs, chunks, vectors, spans)
         Lexical.build([c.text for c in chunks]).save(path)
         store.finish(path, manifest)
         version = store.commit(index_dir, path)

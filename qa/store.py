@@ -106,6 +106,15 @@ def new_version_dir(index_dir: Path) -> Path:
     return path
 
 
+def sentence_file(path: Path, n: int, dim: int) -> np.ndarray:
+    """The version's sentence vectors, memory-mapped for the build to fill in place. float16
+    halves the largest file; cosines change in the fourth decimal."""
+    if n == 0:  # nothing to map: an empty file cannot be memory-mapped
+        np.save(path / "sentences.npy", np.zeros((0, dim), np.float16))
+        return np.zeros((0, dim), np.float16)
+    return np.lib.format.open_memmap(path / "sentences.npy", mode="w+", dtype=np.float16, shape=(n, dim))
+
+
 def save(
     path: Path,
     manifest: dict,
@@ -113,9 +122,9 @@ def save(
     chunks: list[Chunk],
     vectors: np.ndarray,
     sentence_spans: list[list[tuple[int, int]]],
-    sentence_vectors: np.ndarray,
 ) -> None:
-    """Write the dense part of a version (texts, chunk table, chunk and sentence vectors)."""
+    """Write the dense part of a version (texts, chunk table, chunk vectors); the sentence
+    vectors are already in place (sentence_file)."""
     import faiss
 
     _write_jsonl(path / "documents.jsonl", (asdict(d) for d in documents))
@@ -126,8 +135,6 @@ def save(
             for c, spans in zip(chunks, sentence_spans, strict=True)
         ),
     )
-    # float16 halves the largest file; cosines change in the fourth decimal.
-    np.save(path / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float16))
     dim = int(manifest["dim"])
     if len(vectors) <= EXACT_MAX:
         index = faiss.IndexFlatIP(dim)
