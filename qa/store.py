@@ -28,7 +28,13 @@ FORMAT_VERSION = 1
 # Up to this many chunks the FAISS index is exact (flat inner product); above it, HNSW. Exact
 # search over 100k chunks of 384 dims costs a few ms (bench/scale.py); at 1M it would not.
 EXACT_MAX = 200_000
-HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
+HNSW_M, HNSW_EF_CONSTRUCTION = 32, 80
+# efSearch is tuned per index when it is built: the smallest of EF_CHOICES whose recall@10
+# against exact search reaches TARGET_RECALL, with PROBES of the index's own sentence vectors as
+# queries. How hard the search is depends on the vectors: 3k hashed-text vectors needed 256 for
+# 0.99 where 128 gave 0.972 (bench/scale.py).
+EF_CHOICES = (64, 128, 256, 512, 1024, 2048)
+TARGET_RECALL, PROBES = 0.99, 200
 KEEP_VERSIONS = 2  # the current one and its predecessor, which questions in flight may still read
 _REBUILD = "rebuild it with `qa index` (or qa.build_index)"
 
@@ -122,9 +128,11 @@ def save(
     chunks: list[Chunk],
     vectors: np.ndarray,
     sentence_spans: list[list[tuple[int, int]]],
-) -> None:
-    """Write the dense part of a version (texts, chunk table, chunk vectors); the sentence
-    vectors are already in place (sentence_file)."""
+    probes: np.ndarray,
+) -> dict:
+    """Write the dense part of a version (texts, chunk table, chunk vectors; the sentence
+    vectors are already in place, see sentence_file). Returns what the manifest records about
+    the FAISS index."""
     import faiss
 
     _write_jsonl(path / "documents.jsonl", (asdict(d) for d in documents))
@@ -135,15 +143,34 @@ def save(
             for c, spans in zip(chunks, sentence_spans, strict=True)
         ),
     )
-    dim = int(manifest["dim"])
+    dim, vectors = int(manifest["dim"]), np.ascontiguousarray(vectors, dtype=np.float32)
     if len(vectors) <= EXACT_MAX:
-        index = faiss.IndexFlatIP(dim)
+        index, info = faiss.IndexFlatIP(dim), {"kind": "flat"}
+        index.add(vectors)
     else:
         index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        index.add(vectors)
+        ef, recall = _tune_ef_search(index, vectors, probes)
+        info = {"kind": "hnsw", "M": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": ef}
+        info["probe_recall@10"] = recall
+        log.info("HNSW efSearch %d: recall@10 %.3f on %d probes", ef, recall, len(probes))
     faiss.write_index(index, str(path / "vectors.faiss"))
+    return info
+
+
+def _tune_ef_search(index, vectors: np.ndarray, probes: np.ndarray) -> tuple[int, float]:
+    import faiss
+
+    probes = np.ascontiguousarray(probes, dtype=np.float32)
+    _, want = faiss.knn(probes, vectors, 10, metric=faiss.METRIC_INNER_PRODUCT)
+    for ef in EF_CHOICES:
+        index.hnsw.efSearch = ef
+        _, got = index.search(probes, 10)
+        recall = float(np.mean([len(set(g) & set(w)) / 10 for g, w in zip(got, want, strict=True)]))
+        if recall >= TARGET_RECALL:
+            break
+    return ef, round(recall, 4)
 
 
 def finish(path: Path, manifest: dict) -> None:
@@ -253,7 +280,7 @@ def load(index_dir: str | Path, model: str | None = None) -> Stored:
         first.append(first[-1] + len(sents))
     vectors = faiss.read_index(str(path / "vectors.faiss"))
     if hasattr(vectors, "hnsw"):
-        vectors.hnsw.efSearch = HNSW_EF_SEARCH
+        vectors.hnsw.efSearch = manifest.get("faiss", {}).get("ef_search", EF_CHOICES[-1])
     sent_vectors = np.load(path / "sentences.npy", mmap_mode="r")
     if (
         vectors.ntotal != len(chunks)

@@ -69,3 +69,26 @@ def test_missing_index_is_a_clear_error(tmp_path):
 def test_lock_makes_a_second_build_give_up(tmp_path):
     with store.build_lock(tmp_path, 1), pytest.raises(qa.IndexLocked), store.build_lock(tmp_path, 0.3):
         pass
+
+
+def test_large_index_is_hnsw_with_tuned_ef_search(tmp_path, monkeypatch):
+    """Above EXACT_MAX chunks the build picks HNSW and tunes efSearch on its own vectors; the
+    loaded index searches with that efSearch and finds what exact search finds."""
+    monkeypatch.setattr(store, "EXACT_MAX", 10)
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for i in range(60):
+        (seeds / f"d{i}.txt").write_text(
+            f"Документ {i} про тему {i % 7}. Second sentence {i * 13}.", encoding="utf-8"
+        )
+    qa.build_index(seeds, tmp_path / "index", embedder=qa.HashEmbedder(64))
+    info = store.read_manifest(tmp_path / "index")["faiss"]
+    assert info["kind"] == "hnsw" and info["ef_search"] in store.EF_CHOICES
+    assert info["probe_recall@10"] >= store.TARGET_RECALL or info["ef_search"] == store.EF_CHOICES[-1]
+    ret = qa.Retriever.load(tmp_path / "index", embedder=qa.HashEmbedder(64))
+    assert ret.stored.vectors.hnsw.efSearch == info["ef_search"]
+    assert ret.search("Документ 41", k=1)[0].source == "d41.txt"
+
+
+def test_small_index_is_exact(index):
+    assert store.read_manifest(index)["faiss"] == {"kind": "flat"}
