@@ -163,7 +163,7 @@ def hnsw_recall(index, qv: np.ndarray) -> tuple[float, str]:
         exact.add(index.reconstruct_n(b, min(100_000, index.ntotal - b)))
     _, want = exact.search(qv, 10)
     shipped, rows = index.hnsw.efSearch, []
-    for ef in sorted({64, 256, 1024, shipped}):
+    for ef in sorted({256, 1024, 4096, shipped}):
         index.hnsw.efSearch = ef
         t = time.perf_counter()
         _, got = index.search(qv, 10)

@@ -97,20 +97,22 @@ class Retriever:
     def document(self, source: str) -> Document:
         return self.stored.documents[source]
 
-    def dense_scores(self, qvec: np.ndarray) -> np.ndarray:
-        """Cosine of every chunk vector (exact index: one matrix product over FAISS's own
-        storage, 10x faster than asking it for all n neighbours), or of the POOL nearest (HNSW)."""
+    def dense_scores(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine of every chunk vector and the POOL best chunks. Exact index: one matrix
+        product over FAISS's own storage (10x faster than asking it for all n neighbours).
+        HNSW: the POOL nearest it finds, the others -1, with no pass over all n chunks."""
         index = self.stored.vectors
         n = index.ntotal
         if hasattr(index, "get_xb"):
             import faiss
 
-            return faiss.rev_swig_ptr(index.get_xb(), n * index.d).reshape(n, index.d) @ qvec
+            sims = faiss.rev_swig_ptr(index.get_xb(), n * index.d).reshape(n, index.d) @ qvec
+            return sims, _top(sims, POOL)
         sims, ids = index.search(qvec.reshape(1, -1), POOL)
-        out = np.full(n, -1.0, np.float32)
         keep = ids[0] >= 0
+        out = np.full(n, -1.0, np.float32)
         out[ids[0][keep]] = sims[0][keep]
-        return out
+        return out, ids[0][keep]
 
     def sentence_sims(self, pool: np.ndarray, qvec: np.ndarray) -> list[np.ndarray]:
         """Cosine of each sentence of each pooled chunk, read in one gather from the memory map."""
@@ -125,12 +127,12 @@ class Retriever:
         q = clean_question(question)
         if qvec is None:
             qvec = self.embedder.embed_queries([q])[0]
-        dense = self.dense_scores(qvec)
+        dense, top = self.dense_scores(qvec)
         lexical = self.lexical.scores(q)
         n = len(dense)
         if n == 0:
             return []
-        pool = np.union1d(_top(dense, POOL), _top(lexical, POOL) if lexical.any() else []).astype(np.int64)
+        pool = np.union1d(top, _top(lexical, POOL) if lexical.any() else []).astype(np.int64)
         # A chunk is as relevant as its best sentence: a long paragraph's one answering sentence
         # is diluted in the paragraph vector (+2-3 points of rank-1 hits, see DENSE_WEIGHT).
         sims = self.sentence_sims(pool, qvec)

@@ -32,8 +32,9 @@ HNSW_M, HNSW_EF_CONSTRUCTION = 32, 80
 # efSearch is tuned per index when it is built: the smallest of EF_CHOICES whose recall@10
 # against exact search reaches TARGET_RECALL, with PROBES of the index's own sentence vectors as
 # queries. How hard the search is depends on the vectors: 3k hashed-text vectors needed 256 for
-# 0.99 where 128 gave 0.972; 100k of them needed 1024 (bench/scale.py).
-EF_CHOICES = (64, 128, 256, 512, 1024, 2048, 4096)
+# 0.99 where 128 gave 0.972; 100k of them needed 1024, and at 1M 4096 gave 0.97
+# (bench/scale.py).
+EF_CHOICES = (64, 128, 256, 512, 1024, 2048, 4096, 8192)
 TARGET_RECALL, PROBES = 0.99, 200
 KEEP_VERSIONS = 2  # the current one and its predecessor, which questions in flight may still read
 _REBUILD = "rebuild it with `qa index` (or qa.build_index)"
