@@ -44,11 +44,11 @@ lint: $(VENV)/.installed-test
 test: $(VENV)/.installed-test chromium lint
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
 
-# Quality, build cost, sync, scale (10k and 100k chunks) and load; writes bench/results.md (~20 min).
+# Quality, build cost, sync, scale (10k and 100k chunks) and load; writes bench/results.md (~13 min).
 bench: $(VENV)/.installed-bench
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/run.py
 
-# The 1M-chunk tier on its own (bench/results-large.md).
+# The 1M-chunk tier on its own (bench/results-large.md; ~20 min, ~12 GB of memory, ~9 GB of disk).
 bench-large: $(VENV)/.installed-bench
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/run.py scale-1m
 
