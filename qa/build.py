@@ -234,13 +234,7 @@ def build_index(
         sent_vectors = store.sentence_file(path, len(sent_texts), embedder.dim)
         fresh = _embed(sent_texts, embedder, cache, progress, resume, sent_vectors)
         del sent_texts
-        if isinstance(sent_vectors, np.memmap):
-            sent_vectors.flush()
         vectors = chunk_vectors(sent_vectors, spans)
-        pick = np.random.default_rng(0).choice(
-            len(sent_vectors), min(store.PROBES, len(sent_vectors)), replace=False
-        )
-        probes = np.asarray(sent_vectors[np.sort(pick)], np.float32)
         # A chunk counts as embedded when any of its sentences went through the model.
         starts = np.cumsum([0] + [len(ss) for ss in spans[:-1]])
         embedded = int(np.count_nonzero(np.logical_or.reduceat(fresh, starts))) if len(fresh) else 0
@@ -255,7 +249,7 @@ def build_index(
             "skipped": {s.source: s.reason for s in skipped},
         }
         del sent_vectors
-        manifest["faiss"] = store.save(path, manifest, docs, chunks, vectors, spans, probes)
+        manifest["faiss"] = store.save(path, manifest, docs, chunks, vectors, spans)
         Lexical.build([c.text for c in chunks]).save(path)
         store.finish(path, manifest)
         version = store.commit(index_dir, path)

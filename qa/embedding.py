@@ -48,12 +48,9 @@ class SentenceTransformerEmbedder:
         first = self.model[0]
         if hasattr(first, "token_lengths"):
             return first.token_lengths(texts)
-        tok = getattr(self.model, "tokenizer", None)
-        if tok is None:
-            return [len(t) // 4 + 2 for t in texts]
-        ids = tok(texts, add_special_tokens=True, truncation=True, max_length=self.model.max_seq_length)[
-            "input_ids"
-        ]
+        ids = self.model.tokenizer(
+            texts, add_special_tokens=True, truncation=True, max_length=self.model.max_seq_length
+        )["input_ids"]
         return [len(x) for x in ids]
 
     def batches(self, texts: list[str]) -> list[list[int]]:

@@ -129,7 +129,6 @@ def save(
     chunks: list[Chunk],
     vectors: np.ndarray,
     sentence_spans: list[list[tuple[int, int]]],
-    probes: np.ndarray,
 ) -> dict:
     """Write the dense part of a version (texts, chunk table, chunk vectors; the sentence
     vectors are already in place, see sentence_file). Returns what the manifest records about
@@ -152,18 +151,20 @@ def save(
         index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         index.add(vectors)
-        ef, recall = _tune_ef_search(index, vectors, probes)
+        ef, recall = _tune_ef_search(index, vectors, path / "sentences.npy")
         info = {"kind": "hnsw", "M": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": ef}
         info["probe_recall@10"] = recall
-        log.info("HNSW efSearch %d: recall@10 %.3f on %d probes", ef, recall, len(probes))
+        log.info("HNSW efSearch %d: recall@10 %.3f", ef, recall)
     faiss.write_index(index, str(path / "vectors.faiss"))
     return info
 
 
-def _tune_ef_search(index, vectors: np.ndarray, probes: np.ndarray) -> tuple[int, float]:
+def _tune_ef_search(index, vectors: np.ndarray, sentences: Path) -> tuple[int, float]:
     import faiss
 
-    probes = np.ascontiguousarray(probes, dtype=np.float32)
+    sent = np.load(sentences, mmap_mode="r")
+    pick = np.sort(np.random.default_rng(0).choice(len(sent), min(PROBES, len(sent)), replace=False))
+    probes = np.ascontiguousarray(sent[pick], dtype=np.float32)
     _, want = faiss.knn(probes, vectors, 10, metric=faiss.METRIC_INNER_PRODUCT)
     for ef in EF_CHOICES:
         index.hnsw.efSearch = ef
