@@ -56,13 +56,12 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     return np.arange(len(scores)) if len(scores) <= k else np.argpartition(-scores, k)[:k]
 
 
-def fuse(dense: np.ndarray, lexical: np.ndarray, pool: np.ndarray, w: float = DENSE_WEIGHT) -> np.ndarray:
+def fuse(dense: np.ndarray, lexical: np.ndarray, w: float = DENSE_WEIGHT) -> np.ndarray:
     """Normalised-score fusion over the candidate pool: each side min-max scaled to [0, 1]."""
-    d, lx = dense[pool], lexical[pool]
-    span = d.max() - d.min()
-    dn = (d - d.min()) / span if span > 0 else np.ones_like(d)
-    top = lx.max()
-    ln = lx / top if top > 0 else np.zeros_like(lx)
+    span = dense.max() - dense.min()
+    dn = (dense - dense.min()) / span if span > 0 else np.ones_like(dense)
+    top = lexical.max()
+    ln = lexical / top if top > 0 else np.zeros_like(lexical)
     return w * dn + (1 - w) * ln
 
 
@@ -97,22 +96,17 @@ class Retriever:
     def document(self, source: str) -> Document:
         return self.stored.documents[source]
 
-    def dense_scores(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Cosine of every chunk vector and the POOL best chunks. Exact index: one matrix
-        product over FAISS's own storage (10x faster than asking it for all n neighbours).
-        HNSW: the POOL nearest it finds, the others -1, with no pass over all n chunks."""
+    def dense_top(self, qvec: np.ndarray) -> np.ndarray:
+        """The POOL chunks nearest to the query vector. Exact index: one matrix product over
+        FAISS's own storage (10x faster than asking it for all n neighbours). IVF: its search."""
         index = self.stored.vectors
         n = index.ntotal
         if hasattr(index, "get_xb"):
             import faiss
 
-            sims = faiss.rev_swig_ptr(index.get_xb(), n * index.d).reshape(n, index.d) @ qvec
-            return sims, _top(sims, POOL)
-        sims, ids = index.search(qvec.reshape(1, -1), POOL)
-        keep = ids[0] >= 0
-        out = np.full(n, -1.0, np.float32)
-        out[ids[0][keep]] = sims[0][keep]
-        return out, ids[0][keep]
+            return _top(faiss.rev_swig_ptr(index.get_xb(), n * index.d).reshape(n, index.d) @ qvec, POOL)
+        ids = index.search(qvec.reshape(1, -1), POOL)[1][0]
+        return ids[ids >= 0]
 
     def sentence_sims(self, pool: np.ndarray, qvec: np.ndarray) -> list[np.ndarray]:
         """Cosine of each sentence of each pooled chunk, read in one gather from the memory map."""
@@ -127,20 +121,19 @@ class Retriever:
         q = clean_question(question)
         if qvec is None:
             qvec = self.embedder.embed_queries([q])[0]
-        dense, top = self.dense_scores(qvec)
-        lexical = self.lexical.scores(q)
-        n = len(dense)
-        if n == 0:
+        if self.stored.vectors.ntotal == 0:
             return []
+        top = self.dense_top(qvec)
+        lexical = self.lexical.scores(q)
         pool = np.union1d(top, _top(lexical, POOL) if lexical.any() else []).astype(np.int64)
         # A chunk is as relevant as its best sentence: a long paragraph's one answering sentence
         # is diluted in the paragraph vector (+2-3 points of rank-1 hits, see DENSE_WEIGHT).
         sims = self.sentence_sims(pool, qvec)
-        dense[pool] = [s.max() for s in sims]  # every chunk has at least one sentence
-        fused = fuse(dense, lexical, pool)
+        dense = np.array([s.max() for s in sims])  # every chunk has at least one sentence
+        fused = fuse(dense, lexical[pool])
         order = np.argsort(-fused, kind="stable")
         return [
-            Candidate(int(pool[i]), float(fused[i]), float(dense[pool[i]]), float(lexical[pool[i]]), sims[i])
+            Candidate(int(pool[i]), float(fused[i]), float(dense[i]), float(lexical[pool[i]]), sims[i])
             for i in order
         ]
 

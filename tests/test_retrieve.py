@@ -34,5 +34,5 @@ def test_clean_question_bounds_and_strips_control_characters():
 def test_fuse_scales_each_side():
     dense = np.array([0.9, 0.8, 0.7], np.float32)
     lexical = np.array([0.0, 10.0, 5.0], np.float32)
-    out = fuse(dense, lexical, np.arange(3), w=0.5)
+    out = fuse(dense, lexical, w=0.5)
     assert np.allclose(out, [0.5, 0.75, 0.25])

@@ -71,10 +71,12 @@ def test_lock_makes_a_second_build_give_up(tmp_path):
         pass
 
 
-def test_large_index_is_hnsw_with_tuned_ef_search(tmp_path, monkeypatch):
-    """Above EXACT_MAX chunks the build picks HNSW and tunes efSearch on its own vectors; the
-    loaded index searches with that efSearch and finds what exact search finds."""
+def test_large_index_is_ivf_with_tuned_nprobe(tmp_path, monkeypatch):
+    """Above EXACT_MAX chunks the build picks IVF and tunes nprobe on its own vectors; the
+    loaded index searches with that nprobe and finds what exact search finds."""
     monkeypatch.setattr(store, "EXACT_MAX", 10)
+    monkeypatch.setattr(store, "IVF_TRAIN_PER_LIST", 10)  # 60 chunks: 6 lists
+    monkeypatch.setattr(store, "NPROBE_CHOICES", (1, 2, 4))
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     for i in range(60):
@@ -83,10 +85,10 @@ def test_large_index_is_hnsw_with_tuned_ef_search(tmp_path, monkeypatch):
         )
     qa.build_index(seeds, tmp_path / "index", embedder=qa.HashEmbedder(64))
     info = store.read_manifest(tmp_path / "index")["faiss"]
-    assert info["kind"] == "hnsw" and info["ef_search"] in store.EF_CHOICES
-    assert info["probe_recall@10"] >= store.TARGET_RECALL or info["ef_search"] == store.EF_CHOICES[-1]
+    assert info["kind"] == "ivf" and info["lists"] == 6 and info["nprobe"] in (1, 2, 4, 6)
+    assert info["probe_recall@10"] >= store.TARGET_RECALL or info["nprobe"] == 6
     ret = qa.Retriever.load(tmp_path / "index", embedder=qa.HashEmbedder(64))
-    assert ret.stored.vectors.hnsw.efSearch == info["ef_search"]
+    assert ret.stored.vectors.nprobe == info["nprobe"]
     assert ret.search("Документ 41", k=1)[0].source == "d41.txt"
 
 
