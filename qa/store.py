@@ -29,14 +29,14 @@ FORMAT_VERSION = 1
 # search over 100k chunks of 384 dims costs a few ms (bench/scale.py); at 1M it would not.
 EXACT_MAX = 200_000
 # IVF-Flat with ~4 sqrt(n) lists (4,000 at 1M chunks), k-means trained on 40 vectors per list
-# (faiss wants 39). Chosen over HNSW by measurement at 1M hashed-text chunks on 2 cores:
-# HNSW (M=32, efConstruction=80) took 13 min to build and 41 ms per query for recall@10 0.986;
-# IVF took 5 min and 15 ms for 0.992 (9 ms for 0.980).
+# (faiss wants 39). Chosen over HNSW by measurement at 1M hashed-text chunks on 2 cores
+# (bench/scale.py): HNSW (M=32, efConstruction=80) took 13 min to build and 41 ms per query for
+# recall@10 0.986; IVF takes ~3 min and 8.5 ms for 0.993 (4.4 ms for 0.981).
 IVF_LISTS_PER_SQRT, IVF_TRAIN_PER_LIST = 4, 40
 # nprobe is tuned per index when it is built: the smallest of NPROBE_CHOICES whose recall@10
 # against exact search reaches TARGET_RECALL, with PROBES of the index's own sentence vectors as
-# queries. How many lists a query must visit depends on the vectors (at 1M: 256 gave 0.980,
-# 512 gave 0.992).
+# queries. How many lists a query must visit depends on the vectors (at 1M: 256 gave 0.981,
+# 512 gave 0.993).
 NPROBE_CHOICES = (16, 32, 64, 128, 256, 512, 1024, 2048)
 TARGET_RECALL, PROBES = 0.99, 200
 KEEP_VERSIONS = 2  # the current one and its predecessor, which questions in flight may still read
