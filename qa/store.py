@@ -239,6 +239,12 @@ def check_manifest(manifest: dict, where: Path, model: str | None = None) -> Non
         raise IndexMismatch(
             f"index {where} has format version {fmt}, this qa reads {FORMAT_VERSION}; {_REBUILD}"
         )
+    kind = manifest.get("faiss", {}).get("kind", "flat")
+    if kind not in ("flat", "ivf"):
+        raise IndexMismatch(
+            f"index {where} has a FAISS index of kind {kind!r}, which this qa no longer searches "
+            f"(IVF replaced HNSW for large corpora); {_REBUILD}"
+        )
     if model and manifest.get("model") != model:
         raise IndexMismatch(
             f"index {where} was built with model {manifest.get('model')!r}, not {model!r}; "

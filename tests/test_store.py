@@ -40,6 +40,12 @@ def test_newer_format_is_refused(index, fake):
         qa.Retriever.load(index, embedder=fake)
 
 
+def test_hnsw_index_of_an_earlier_qa_is_refused(index, fake):
+    _rewrite_manifest(index, faiss={"kind": "hnsw", "M": 32, "ef_search": 8192})
+    with pytest.raises(qa.IndexMismatch, match="'hnsw'.*qa index"):
+        qa.Retriever.load(index, embedder=fake)
+
+
 def test_edited_manifest_is_detected(index, fake):
     path = _version_path(index) / "manifest.json"
     path.write_text(path.read_text().replace('"dim": 64', '"dim": 65'))
