@@ -20,7 +20,8 @@ from sentence_transformers.base.modules.input_module import InputModule
 _Q4 = np.dtype([("d", "<f2"), ("qs", "u1", 16)])  # 32 weights: an fp16 scale and 16 bytes of nibbles
 _SPACES = re.compile(" {2,}")
 _LINEARS = ("q", "k", "v", "ao", "fi", "fo")
-QUERY_PROMPT = "query: "
+# The e5 prompts, given to sentence-transformers; a query is recognised by its prompt.
+PROMPTS = {"query": "query: ", "document": "passage: "}
 # SmoothQuant's migration strength: alpha 0.5 and 0.8 gave the same cosines (0.9996 median).
 SMOOTH_ALPHA = 0.5
 
@@ -146,7 +147,7 @@ class E5(InputModule):
                 owner.append(i)
                 weight.append(max(len(part), 1))
         # Queries take the int8 path (Int8): their latency is the weights' memory traffic.
-        int8 = prompt == QUERY_PROMPT
+        int8 = prompt == PROMPTS["query"]
         return {"windows": windows, "owner": owner, "weight": weight, "n": len(texts), "int8": int8}
 
     def forward(self, features, **kwargs):

@@ -159,11 +159,9 @@ def load_embedder(name: str = DEFAULT_MODEL, device: str | None = None, batch_to
 
     try:
         if canonical_name(name) == DEFAULT_MODEL:
-            from .e5 import E5
+            from .e5 import E5, PROMPTS
 
-            model = SentenceTransformer(
-                modules=[E5()], prompts={"query": "query: ", "document": "passage: "}, device=device
-            )
+            model = SentenceTransformer(modules=[E5()], prompts=dict(PROMPTS), device=device)
             return SentenceTransformerEmbedder(model, DEFAULT_MODEL, batch_tokens)
         path = name
         if name in (MINILM, f"sentence-transformers/{MINILM}"):
