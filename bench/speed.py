@@ -56,8 +56,8 @@ def qa_build(seeds: Path, index: Path) -> tuple[float, list[str]]:
     ret = qa.Retriever.load(index, embedder=embedder)
     st = ret.stored
     texts = [
-        st.documents[c.source].text[a:b]
-        for i, c in enumerate(st.chunks)
+        st.document(st.chunk(i).source).text[a:b]
+        for i in range(st.n_chunks)
         for a, b in (st.sentence_spans[j] for j in st.sentences_of(i))
     ]
     return took, texts

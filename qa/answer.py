@@ -73,7 +73,7 @@ class Assistant:
         wl, wd, wp = WEIGHTS
         out, k = [], 0
         for rank, c in enumerate(cands):
-            text = st.documents[st.chunks[c.index].source].text
+            text = st.document(st.chunk(c.index).source).text
             for j in st.sentences_of(c.index):
                 a, b = (int(x) for x in st.sentence_spans[j])
                 cov = _coverage(stems, text[a:b])
@@ -117,7 +117,7 @@ class Assistant:
         if thresholds is None:
             return coverage >= MIN_COVERAGE
         cosine = cands[0].dense  # the best sentence's cosine
-        if _russian(question) == _russian(self.retriever.chunks[cands[0].index].text):
+        if _russian(question) == _russian(self.retriever.chunk(cands[0].index).text):
             return cosine + COVERAGE_BONUS * coverage >= thresholds[0]
         return cosine >= thresholds[1]
 
@@ -135,15 +135,13 @@ class Assistant:
         order = sorted(range(len(spans)), key=lambda i: -spans[i].score)
         best = spans[order[0]].score
         if not self.found(q, cands, spans):
-            closest = self._quote(
-                spans, order[0], self.retriever.chunks[cands[spans[order[0]].passage].index]
-            )
+            closest = self._quote(spans, order[0], self.retriever.chunk(cands[spans[order[0]].passage].index))
             return Answer(q, not_found_text(q, closest), False, (), closest)
         quotes: list[Quote] = []
         for i in order:
             if len(quotes) == MAX_QUOTES or spans[i].score < 0.5 * best:
                 break
-            qt = self._quote(spans, i, self.retriever.chunks[cands[spans[i].passage].index])
+            qt = self._quote(spans, i, self.retriever.chunk(cands[spans[i].passage].index))
             if not any(x.source == qt.source and x.start < qt.end and qt.start < x.end for x in quotes):
                 quotes.append(qt)
         return Answer(q, answer_text(q, quotes), True, tuple(quotes))

@@ -100,12 +100,10 @@ def _cache(prev: store.Stored | None, dim: int) -> _Vectors:
     cache = _Vectors(dim)
     if prev is not None:
         keys = []
-        for i, c in enumerate(prev.chunks):
-            text = prev.documents[c.source].text
-            keys += [
-                _text_hash(text[a:b])
-                for a, b in prev.sentence_spans[prev.sentences_of(i).start : prev.sentences_of(i).stop]
-            ]
+        for i in range(prev.n_chunks):
+            text = prev.document(prev.chunk(i).source).text
+            r = prev.sentences_of(i)
+            keys += [_text_hash(text[a:b]) for a, b in prev.sentence_spans[r.start : r.stop]]
         cache.add(keys, prev.sentence_vectors)
     return cache
 
@@ -211,7 +209,7 @@ def build_index(
         if prev is not None and not (added or changed or removed or renamed):
             return BuildReport(
                 len(docs),
-                len(prev.chunks),
+                prev.n_chunks,
                 0,
                 unchanged=tuple(unchanged),
                 skipped=tuple(skipped),

@@ -93,8 +93,11 @@ class Retriever:
     def chunks(self) -> list[Chunk]:
         return self.stored.chunks
 
+    def chunk(self, i: int) -> Chunk:
+        return self.stored.chunk(i)
+
     def document(self, source: str) -> Document:
-        return self.stored.documents[source]
+        return self.stored.document(source)
 
     def dense_top(self, qvec: np.ndarray) -> np.ndarray:
         """The POOL chunks nearest to the query vector. Exact index: one matrix product over
@@ -138,8 +141,8 @@ class Retriever:
         ]
 
     def hit(self, c: Candidate) -> Hit:
-        ch = self.stored.chunks[c.index]
-        doc = self.stored.documents[ch.source]
+        ch = self.stored.chunk(c.index)
+        doc = self.stored.document(ch.source)
         return Hit(
             ch.text,
             ch.source,

@@ -57,6 +57,16 @@ class Stored:
     sentence_first: np.ndarray  # (n_chunks + 1,) chunk i owns sentences sentence_first[i]:sentence_first[i+1]
     sentence_vectors: np.ndarray  # (n_sentences, dim), memory-mapped
 
+    @property
+    def n_chunks(self) -> int:
+        return len(self.chunks)
+
+    def chunk(self, i: int) -> Chunk:
+        return self.chunks[i]
+
+    def document(self, source: str) -> Document:
+        return self.documents[source]
+
     def sentences_of(self, i: int) -> range:
         return range(int(self.sentence_first[i]), int(self.sentence_first[i + 1]))
 
