@@ -10,6 +10,7 @@ import re
 import shutil
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -236,6 +237,7 @@ def build_index(
         # A chunk counts as embedded when any of its sentences went through the model.
         starts = np.cumsum([0] + [len(ss) for ss in spans[:-1]])
         embedded = int(np.count_nonzero(np.logical_or.reduceat(fresh, starts))) if len(fresh) else 0
+        per_file = Counter(c.source for c in chunks)  # passages per document, for the web's documents panel
         manifest = {
             "format_version": store.FORMAT_VERSION,
             "model": embedder.name,
@@ -243,7 +245,16 @@ def build_index(
             "chunker": chunker,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "counts": {"documents": len(docs), "chunks": len(chunks)},
-            "files": {d.source: {"sha256": d.sha256, "chars": len(d.text), "date": d.date} for d in docs},
+            "files": {
+                d.source: {
+                    "sha256": d.sha256,
+                    "chars": len(d.text),
+                    "date": d.date,
+                    "title": d.title,
+                    "chunks": per_file[d.source],
+                }
+                for d in docs
+            },
             "skipped": {s.source: s.reason for s in skipped},
         }
         del sent_vectors

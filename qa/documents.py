@@ -83,7 +83,7 @@ def read_document(path: Path, source: str) -> Document:
     except Exception as e:  # a damaged PDF or DOCX raises the parser's own errors
         raise ValueError(f"cannot read {path.suffix} file ({type(e).__name__}: {e})") from e
     return Document(
-        source, ex.text, hashlib.sha256(data).hexdigest(), find_date(ex.text), ex.sections, ex.pages
+        source, ex.text, hashlib.sha256(data).hexdigest(), find_date(ex.text), ex.sections, ex.pages, ex.title
     )
 
 
@@ -155,3 +155,4 @@ def store_upload(seeds: Path, name: str, data: bytes, max_bytes: int) -> tuple[s
     tmp.write_bytes(data)
     tmp.replace(target)
     return target.name, True
+

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
 _FENCE = re.compile(r"^ {0,3}(```|~~~)", re.M)
+TITLE_CHARS = 200  # a title is a label in lists and citations, not a paragraph
 
 
 @dataclass(frozen=True)
@@ -20,16 +21,23 @@ class Extracted:
     text: str
     sections: tuple[tuple[int, str], ...] = ()  # (start offset, heading), in order
     pages: tuple[int, ...] = ()  # start offset of each page (PDF only)
+    title: str | None = None  # the title the file states about itself, if any
+
+
+def _title(text: str | None) -> str | None:
+    """One line of at most TITLE_CHARS characters, or None when there is nothing to show."""
+    return " ".join((text or "").split())[:TITLE_CHARS].rstrip() or None
 
 
 def markdown(text: str) -> Extracted:
-    """Markdown stays as written (code blocks included); headings outside code blocks are sections."""
+    """Markdown stays as written (code blocks included); headings outside code blocks are sections,
+    and the first of them is the title."""
     fences = [m.start() for m in _FENCE.finditer(text)]
     sections = []
     for m in _MD_HEADING.finditer(text):
         if sum(1 for f in fences if f < m.start()) % 2 == 0:
             sections.append((m.start(), m.group(2).strip()))
-    return Extracted(text, tuple(sections))
+    return Extracted(text, tuple(sections), title=_title(sections[0][1]) if sections else None)
 
 
 class _HTMLText(HTMLParser):
@@ -79,6 +87,8 @@ class _HTMLText(HTMLParser):
         self.skip = 0
         self.heading: list[str] | None = None
         self.sections: list[tuple[int, str]] = []
+        self.title: list[str] | None = None  # the first <title>'s text, collected even inside <head>
+        self.in_title = False
 
     def _newline(self):
         if self.parts and not self.parts[-1].endswith("\n"):
@@ -89,6 +99,8 @@ class _HTMLText(HTMLParser):
         self.size += len(s)
 
     def handle_starttag(self, tag, attrs):
+        if tag == "title" and self.title is None:
+            self.title, self.in_title = [], True
         if tag in self.SKIP:
             self.skip += 1
         elif not self.skip and tag in self.BLOCK:
@@ -98,6 +110,8 @@ class _HTMLText(HTMLParser):
                 self.sections.append((self.size, ""))
 
     def handle_endtag(self, tag):
+        if tag == "title":
+            self.in_title = False
         if tag in self.SKIP:
             self.skip = max(0, self.skip - 1)
         elif not self.skip and tag in self.BLOCK:
@@ -107,6 +121,8 @@ class _HTMLText(HTMLParser):
             self._newline()
 
     def handle_data(self, data):
+        if self.in_title:
+            self.title.append(data)
         if self.skip:
             return
         data = re.sub(r"\s+", " ", data)
@@ -120,13 +136,13 @@ class _HTMLText(HTMLParser):
 
 def html(text: str) -> Extracted:
     """The main text of a page: scripts, styles, navigation, headers and footers dropped,
-    entities decoded, one block element per line, headings as sections."""
+    entities decoded, one block element per line, headings as sections, <title> as the title."""
     p = _HTMLText()
     p.feed(text)
     p.close()
     out = "".join(p.parts)
     sections = tuple((s, h) for s, h in p.sections if h)
-    return Extracted(out, sections)
+    return Extracted(out, sections, title=_title("".join(p.title or ())))
 
 
 def pdf(data: bytes) -> Extracted:
@@ -144,11 +160,16 @@ def pdf(data: bytes) -> Extracted:
     text = "\n\n".join(parts)
     if not text.strip():
         raise ValueError("no text layer (a scanned PDF?); run OCR on it first")
-    return Extracted(text, (), tuple(starts))
+    try:
+        title = reader.metadata.title if reader.metadata else None
+    except Exception:  # a damaged info dictionary costs the title, never the text
+        title = None
+    return Extracted(text, (), tuple(starts), _title(title))
 
 
 def docx(data: bytes) -> Extracted:
-    """Paragraphs and tables in reading order (python-docx); Heading styles become sections."""
+    """Paragraphs and tables in reading order (python-docx); Heading styles become sections; the
+    title comes from the document properties."""
     from docx import Document as Docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
@@ -169,7 +190,7 @@ def docx(data: bytes) -> Extracted:
         for r in rows:
             lines.append(r)
             pos += len(r) + 1
-    return Extracted("\n".join(lines), tuple(sections))
+    return Extracted("\n".join(lines), tuple(sections), title=_title(d.core_properties.title))
 
 
 def extract(name: str, data: bytes, decode) -> Extracted:

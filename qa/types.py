@@ -16,6 +16,7 @@ class Document:
     date: str | None = None  # ISO date stated near the top of the text, if any
     sections: tuple[tuple[int, str], ...] = ()  # (start offset, heading) in order
     pages: tuple[int, ...] = ()  # start offset of each page (PDF)
+    title: str | None = None  # stated by the file (HTML <title>, DOCX/PDF metadata, first Markdown heading)
 
     def section_at(self, offset: int) -> str | None:
         i = bisect.bisect_right([s for s, _ in self.sections], offset)
@@ -69,6 +70,8 @@ class Quote:
     date: str | None = None
     section: str | None = None  # heading the quote stands under
     page: int | None = None  # 1-based page (PDF)
+    answer_start: int | None = None  # document offsets of the short answer inside the quote, if known
+    answer_end: int | None = None
 
 
 @dataclass(frozen=True)

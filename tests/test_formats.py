@@ -22,6 +22,7 @@ def make_pdf(path: Path) -> None:
     pdf = FPDF()
     pdf.add_font("DejaVu", fname=str(FONT))
     pdf.set_font("DejaVu", size=12)
+    pdf.set_title("Годовой отчёт завода")
     pdf.add_page()
     pdf.multi_cell(0, 8, "Annual report. The first page talks about the weather in spring.")
     pdf.add_page()
@@ -33,6 +34,7 @@ def make_docx(path: Path) -> None:
     from docx import Document
 
     d = Document()
+    d.core_properties.title = "  Итоги\n2020 года "
     d.add_heading("Итоги года", level=1)
     d.add_paragraph("Компания открыла три новых филиала.")
     d.add_heading("Показатели", level=2)
@@ -137,3 +139,19 @@ def test_extractors_on_their_own():
     ex = html(PAGE)
     assert [h for _, h in ex.sections] == ["История & культура", "Парки"]
     assert all(ex.text[s:].startswith(h) for s, h in ex.sections)
+
+
+def test_titles_come_from_each_format_and_reach_the_index(formats_index, tmp_path):
+    _, ret = formats_index
+    titles = {s: ret.document(s).title for s in ("report.pdf", "year.docx", "page.html", "notes.md")}
+    assert titles == {
+        "report.pdf": "Годовой отчёт завода",  # PDF metadata
+        "year.docx": "Итоги 2020 года",  # DOCX core properties, one line
+        "page.html": "Город",  # <title>, although <head> text is never indexed
+        "notes.md": "Введение",  # the first heading
+    }
+    files = ret.stored.manifest["files"]
+    assert {s: f["title"] for s, f in files.items()} == titles
+    assert sum(f["chunks"] for f in files.values()) == len(ret.chunks)
+    assert html("<p>No title here</p>").title is None and markdown("no heading").title is None
+    assert html("<title>" + "x " * 500 + "</title>").title == ("x " * 100).strip()
