@@ -156,3 +156,18 @@ def store_upload(seeds: Path, name: str, data: bytes, max_bytes: int) -> tuple[s
     tmp.replace(target)
     return target.name, True
 
+
+def remove_document(seeds: Path, source: str) -> None:
+    """Delete seeds/<source> (a path relative to seeds, "/"-separated, as the index names it).
+    Refuses anything that would reach outside the folder: absolute paths, "..", hidden parts, a
+    directory on the way that is a symlink; a symlinked file is removed as a link, never its target."""
+    parts = source.split("/")
+    if not source or source.startswith("/") or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
+        raise ValueError(f"{source!r} is not a document name inside {seeds}")
+    root = seeds.resolve()
+    path = seeds.joinpath(*parts)
+    if path.parent.resolve() != root.joinpath(*parts[:-1]):
+        raise ValueError(f"{source!r}: a folder on its way is a link; remove it by hand")
+    if not (path.is_file() or path.is_symlink()):
+        raise ValueError(f"{source!r} is not in {seeds} (already removed?)")
+    path.unlink()

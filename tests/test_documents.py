@@ -83,3 +83,30 @@ def test_uploads_stay_inside_seeds(tmp_path):
     with pytest.raises(ValueError, match="binary"):
         store_upload(seeds, "bin.txt", b"\x00\x01", 1000)
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["a-2.txt", "a.txt"]
+
+
+def test_remove_document_stays_inside_seeds(tmp_path):
+    import pytest
+
+    from qa.documents import remove_document
+
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "deep" / "victim.txt").write_text("keep me", encoding="utf-8")
+    (outside / "target.txt").write_text("keep me too", encoding="utf-8")
+    seeds = tmp_path / "seeds"
+    (seeds / "sub").mkdir(parents=True)
+    (seeds / "sub" / "a.md").write_text("# A", encoding="utf-8")
+    (seeds / "escape").symlink_to(outside / "deep")  # a folder link that leads outside
+    (seeds / "link.txt").symlink_to(outside / "target.txt")
+    (seeds / ".questions.txt").write_text("?", encoding="utf-8")
+    for bad in ["../outside/target.txt", "/etc/passwd", "sub/../../outside/target.txt", "escape/victim.txt"]:
+        with pytest.raises(ValueError):
+            remove_document(seeds, bad)
+    for bad in [".questions.txt", "", "sub", "missing.txt"]:
+        with pytest.raises(ValueError):
+            remove_document(seeds, bad)
+    remove_document(seeds, "sub/a.md")
+    remove_document(seeds, "link.txt")  # the link goes, never what it points to
+    assert sorted(p.name for p in seeds.rglob("*")) == [".questions.txt", "escape", "sub"]
+    assert (outside / "deep" / "victim.txt").exists() and (outside / "target.txt").exists()
