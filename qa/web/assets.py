@@ -1,9 +1,10 @@
 """The page's CSS and the few lines of JavaScript Gradio cannot express: citation links that open
-the source panel, the documents list's buttons, clearing the question box at once, and scrolling
-the chat and the source panel to what just arrived (inside their own boxes, never the page)."""
+the source panel, the documents list's buttons, taking the question out of the box at once, and
+scrolling the chat and the source panel to what just arrived, inside their own boxes (the page
+itself moves only to show a citation someone clicked)."""
 
-# Highlight colours, light and dark: text on background contrast 14.9:1 (#1a1a1a on #ffe066)
-# and 8.4:1 (#fff4cc on #5c4600); the browser test computes it (WCAG asks for 4.5:1).
+# Highlight colours, light and dark: text on background contrast 13.3:1 (#1a1a1a on #ffe066)
+# and 8.2:1 (#fff4cc on #5c4600); the browser tests compute it (WCAG asks for 4.5:1).
 CSS = """
 .qa-hl { background: #ffe066; color: #1a1a1a; border-radius: 2px; padding: 1px 0; }
 .dark .qa-hl { background: #5c4600; color: #fff4cc; }

@@ -8,6 +8,14 @@ import re
 
 LANGUAGES = ("en", "ru")  # the first is the fallback
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_FORMATS = {
+    "md": "Markdown",
+    "markdown": "Markdown",
+    "html": "HTML",
+    "htm": "HTML",
+    "pdf": "PDF",
+    "docx": "Word",
+}
 
 UI = {
     "en": {
@@ -73,15 +81,7 @@ TEXT = {
         "rejected": "{name}: not added ({why})",
         "updated": "Index updated: {documents}.",
         "unchanged": "The index is up to date.",
-        "types": {
-            "txt": "Text",
-            "md": "Markdown",
-            "markdown": "Markdown",
-            "html": "HTML",
-            "htm": "HTML",
-            "pdf": "PDF",
-            "docx": "Word",
-        },
+        "types": {"txt": "Text", **_FORMATS},
         "size": ("{n} B", "{n} KB", "{n} MB"),
     },
     "ru": {
@@ -118,15 +118,7 @@ TEXT = {
         "rejected": "{name}: не добавлен ({why})",
         "updated": "Индекс обновлён: {documents}.",
         "unchanged": "Индекс актуален.",
-        "types": {
-            "txt": "Текст",
-            "md": "Markdown",
-            "markdown": "Markdown",
-            "html": "HTML",
-            "htm": "HTML",
-            "pdf": "PDF",
-            "docx": "Word",
-        },
+        "types": {"txt": "Текст", **_FORMATS},
         "size": ("{n} Б", "{n} КБ", "{n} МБ"),
     },
 }
