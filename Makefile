@@ -16,6 +16,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) -e .
 	touch $@
 
+# The test extras include llama-cpp-python's server (the real LLM server of the LLM-answer tests),
+# built from source: ~11-15 min on 2 cores the first time on a machine, then pip's wheel cache
+# serves it (the version is pinned in constraints.txt so the cache always matches).
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) -e '.[test]'
 	touch $@

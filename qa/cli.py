@@ -21,6 +21,13 @@ def _common(p: argparse.ArgumentParser, seeds: bool = False) -> None:
         p.add_argument("--seeds", help="documents folder (default: seeds, or QA_SEEDS)")
 
 
+def _llm(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--llm-url", help="OpenAI-compatible server for LLM answers (or QA_LLM_URL); off by default"
+    )
+    p.add_argument("--llm-model", help="model name on that server (or QA_LLM_MODEL)")
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="qa", description="Answers questions from your documents with quotes.")
     ap.add_argument("-v", "--verbose", action="store_true", help="log what happens")
@@ -38,10 +45,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--json", action="store_true")
     _common(p)
-    p = sub.add_parser("serve", help="open the web chat")
+    _llm(p)
+    p = sub.add_parser("serve", help="open the web chat, the REST API (/api, /docs) and MCP (/mcp)")
     _common(p, seeds=True)
     p.add_argument("--host")
     p.add_argument("--port", type=int)
+    _llm(p)
+    p = sub.add_parser("mcp", help="serve the MCP tools over stdio (for agents)")
+    _common(p)
     p = sub.add_parser("eval", help="score the system on a SQuAD-format or JSONL question file")
     p.add_argument("file")
     p.add_argument("--json", action="store_true")
@@ -65,6 +76,26 @@ def _report_lines(r) -> str:
     return "\n".join(lines)
 
 
+def _ask_llm(a, settings, as_json: bool) -> None:
+    """The LLM's checked reply, printed sentence by sentence as each one's citations settle,
+    then the cited quotes as in extractive mode."""
+    from .answer import answer_text
+    from .llm import chat_from, claim_text, grounded, language, llm_dict
+
+    printed, r = 0, None
+    for r in grounded(a, chat_from(settings), settings.llm_timeout):
+        settled = r.claims if r.final else r.claims[:-1]
+        for c in [] if as_json else settled[printed:]:
+            print(claim_text(c, language(a.question)), end=" ", flush=True)
+        printed = max(printed, len(settled))
+    if as_json:
+        print(json.dumps(llm_dict(r), ensure_ascii=False, indent=1))
+    elif r.claims:
+        print(f"\n\n{answer_text(a.question, r.quotes)}")
+    else:  # the extractive answer with the notice saying why
+        print(("\n" if printed else "") + r.text)
+
+
 def run(args: argparse.Namespace) -> int:
     import qa
 
@@ -75,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
         k=getattr(args, "k", None),
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
+        llm_url=getattr(args, "llm_url", None),
+        llm_model=getattr(args, "llm_model", None),
     )
     if args.cmd == "index":
 
@@ -103,10 +136,17 @@ def run(args: argparse.Namespace) -> int:
             print(f"[{i}] {h.source}:{h.line_start}-{h.line_end} score {h.score:.3f}\n    {h.text[:300]}")
     elif args.cmd == "ask":
         a = qa.Assistant(qa.Retriever.load(settings.index, args.model, settings=settings)).ask(args.question)
-        print(json.dumps(answer_dict(a), ensure_ascii=False, indent=1) if args.json else a.text)
+        if settings.llm_url:
+            _ask_llm(a, settings, args.json)
+        else:
+            print(json.dumps(answer_dict(a), ensure_ascii=False, indent=1) if args.json else a.text)
+    elif args.cmd == "mcp":
+        from .mcp_server import run_stdio
+
+        run_stdio(settings)
     elif args.cmd == "serve":
+        from .server import serve
         from .settings import gradio_env
-        from .web import serve
 
         env_host, env_port = gradio_env()
         serve(

@@ -28,3 +28,7 @@ class BadQuestion(QAError):
 
 class ModelLoadError(QAError):
     """The embedding model could not be loaded."""
+
+
+class LLMUnavailable(QAError):
+    """The LLM server could not be reached, failed, or was too slow (the extractive answer stands)."""

@@ -32,6 +32,12 @@ class Settings:
     max_upload_mb: int = 20  # largest document accepted by the web chat upload
     max_file_mb: int = 50  # larger files in seeds/ are skipped with a reason (a 50 MB text is ~60k chunks)
     lock_timeout: float = 600.0  # seconds a build waits for another build's lock
+    api_index: int = 0  # 1: POST /api/index may rebuild the index (off: the REST API only reads)
+    llm_url: str = ""  # OpenAI-compatible server for LLM answers (e.g. http://127.0.0.1:11434/v1); empty: off
+    llm_model: str = ""  # model name the LLM server knows (Ollama and vLLM need one)
+    llm_api_key: str = ""  # bearer token for the LLM server, when it wants one
+    llm_timeout: float = 60.0  # seconds an LLM reply may take in all; past it the quotes alone are shown
+    llm_max_tokens: int = 400  # longest LLM reply, in tokens ("briefly" is asked; this is enforced)
 
 
 def _coerce(name: str, raw: str, kind: type):

@@ -2,6 +2,6 @@
 calls nothing below its public functions. Modules, each importing only those above it:
 i18n (words) -> render (escaped HTML pieces) -> chat, sources, library (documents panel) -> app."""
 
-from .app import build_app, page_options, serve
+from .app import CONCURRENCY, build_app, page_options
 
-__all__ = ["build_app", "page_options", "serve"]
+__all__ = ["CONCURRENCY", "build_app", "page_options"]

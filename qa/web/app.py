@@ -1,10 +1,9 @@
 """Assembles the web chat (Gradio Blocks): the chat with its question box and examples, the source
-panel and the documents panel, and the events between them. `serve` runs it; `page_options`
-is what launching or mounting it needs (theme, CSS, translations). No `from __future__ import
-annotations` here: Gradio reads the handlers' gr.Request / gr.EventData annotations at run time."""
+panel and the documents panel, and the events between them. qa.server mounts it beside the REST
+API, with `page_options` (theme, CSS, translations). No `from __future__ import annotations`
+here: Gradio reads the handlers' gr.Request / gr.EventData annotations at run time."""
 
 import itertools
-import logging
 from pathlib import Path
 
 from ..answer import Assistant, answer_dict
@@ -18,8 +17,6 @@ from .chat import Conversation, answer_loop, askable, messages
 from .i18n import UI, browser_language, t
 from .render import verbatim
 from .sources import document_view, empty_view, quote_view
-
-log = logging.getLogger(__name__)
 
 CONCURRENCY = 8  # questions answered at once across all sessions
 
@@ -211,19 +208,3 @@ def build_app(settings: Settings, live: LiveRetriever | None = None):
         gr.api(api_ask, api_name="ask", concurrency_limit=CONCURRENCY)
         app.load(on_load, None, [lang, viewer, docs], **private)
     return app
-
-
-def serve(settings: Settings, **launch) -> None:
-    live = LiveRetriever(settings.index, settings)
-    try:  # load the model and index now, so the first question does not wait for them
-        live.get()
-    except QAError as e:
-        log.warning("%s", e)
-    app = build_app(settings, live)
-    app.queue(default_concurrency_limit=CONCURRENCY).launch(
-        server_name=settings.host,
-        server_port=settings.port,
-        max_file_size=f"{settings.max_upload_mb}mb",
-        **page_options(),
-        **launch,
-    )
