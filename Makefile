@@ -47,7 +47,7 @@ lint: $(VENV)/.installed-test
 test: $(VENV)/.installed-test chromium lint
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
 
-# Quality, build cost, sync, scale (10k and 100k chunks) and load; writes bench/results.md (~10 min).
+# Quality, build cost, sync, scale (10k and 100k chunks) and load (Gradio and REST); writes bench/results.md (~12 min).
 bench: $(VENV)/.installed-bench
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/run.py
 

@@ -1,7 +1,9 @@
-"""Load on the web chat: N gradio_client users ask for T seconds while the index is rebuilt
-underneath, alternating a document between two texts. Reports throughput, latency and errors,
-and checks that every answer quotes the text of the index version it says it used (a
-"wrong-version" answer would mix versions). Loopback only; it stops by itself."""
+"""Load on the server: N users ask for T seconds while the index is rebuilt underneath,
+alternating a document between two texts, first through the chat's Gradio /ask endpoint
+(gradio_client), then through the REST API (POST /api/ask, one keep-alive HTTP client per user),
+same process, same index. Reports throughput, latency and errors, and checks that every answer
+quotes the text of the index version it says it used (a "wrong-version" answer would mix
+versions). Loopback only; it stops by itself."""
 
 from __future__ import annotations
 
@@ -69,21 +71,44 @@ def start_app(seeds: Path, index: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("the app did not start in 120 s")
 
 
-def run_load(url: str, seeds: Path, index: Path, users: int, seconds: float) -> dict:
-    """Needs seeds/code.txt indexed in index; returns the figures."""
+def gradio_user(url: str):
+    """One chat API user: a function that asks and returns the /ask endpoint's JSON."""
     from gradio_client import Client
 
+    client = Client(url, verbose=False)
+    return lambda q: client.predict(q, api_name="/ask")
+
+
+def rest_user(url: str):
+    """One REST user on a keep-alive connection: POST /api/ask; an error status is an error."""
+    import httpx
+
+    client = httpx.Client(base_url=url, timeout=60)
+
+    def ask(q: str) -> dict:
+        r = client.post("api/ask", json={"question": q})
+        r.raise_for_status()
+        return r.json()
+
+    return ask
+
+
+ENDPOINTS = {"Gradio /ask": gradio_user, "REST /api/ask": rest_user}
+
+
+def run_load(url: str, seeds: Path, index: Path, users: int, seconds: float, user=gradio_user) -> dict:
+    """Needs seeds/code.txt indexed in index; returns the figures."""
     versions = {store.current_version(index): (seeds / "code.txt").read_text(encoding="utf-8")}
     deadline = time.monotonic() + seconds
     lat, answers, errors = [], [], []
     lock = threading.Lock()
 
-    def user():
-        client = Client(url, verbose=False)
+    def run_user():
+        ask = user(url)
         while time.monotonic() < deadline:
             t = time.perf_counter()
             try:
-                out = client.predict(QUESTION, api_name="/ask")
+                out = ask(QUESTION)
             except Exception as e:  # noqa: BLE001 - every failure is counted, none may happen
                 with lock:
                     errors.append(repr(e))
@@ -103,7 +128,7 @@ def run_load(url: str, seeds: Path, index: Path, users: int, seconds: float) -> 
             with lock:
                 versions[store.current_version(index)] = text
 
-    threads = [threading.Thread(target=user) for _ in range(users)] + [threading.Thread(target=rebuilder)]
+    threads = [threading.Thread(target=run_user) for _ in range(users)] + [threading.Thread(target=rebuilder)]
     t0 = time.monotonic()
     for t in threads:
         t.start()
@@ -135,6 +160,7 @@ def run_load(url: str, seeds: Path, index: Path, users: int, seconds: float) -> 
 
 
 def main(users: int = 16, seconds: float = 60) -> str:
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         seeds, index = Path(tmp) / "seeds", Path(tmp) / "index"
         seeds.mkdir()
@@ -143,18 +169,24 @@ def main(users: int = 16, seconds: float = 60) -> str:
         qa.build_index(seeds, index)
         proc, url = start_app(seeds, index)
         try:
-            r = run_load(url, seeds, index, users, seconds)
+            for name, user in ENDPOINTS.items():
+                r = run_load(url, seeds, index, users, seconds, user)
+                rows.append(
+                    f"| {name} | {r['requests']} | {r['throughput_rps']} | {r['p50_ms']} | {r['p95_ms']} | "
+                    f"{r['errors']} | {r['wrong_version']} | {r['index_versions']} |"
+                )
         finally:
             proc.terminate()
             proc.wait(timeout=30)
     return "\n".join(
         [
-            f"## Load: {users} concurrent users for {seconds:.0f} s while the index is rebuilt",
+            f"## Load: {users} concurrent users for {seconds:.0f} s per endpoint while the index is rebuilt",
             "",
-            "| requests | throughput (req/s) | p50 ms | p95 ms | errors | wrong-version answers | index versions |",
-            "|---|---|---|---|---|---|---|",
-            f"| {r['requests']} | {r['throughput_rps']} | {r['p50_ms']} | {r['p95_ms']} | {r['errors']} | "
-            f"{r['wrong_version']} | {r['index_versions']} |",
+            "One server process (app.py): the chat's Gradio endpoint, then the REST API.",
+            "",
+            "| endpoint | requests | throughput (req/s) | p50 ms | p95 ms | errors | wrong-version answers | index versions |",
+            "|---|---|---|---|---|---|---|---|",
+            *rows,
         ]
     )
 

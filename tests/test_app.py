@@ -327,7 +327,7 @@ def test_running_app_picks_up_a_rebuilt_index(served):
 
 def test_load_while_rebuilding(tmp_path):
     """The CI-sized version of bench/load.py: a few users, a few seconds, rebuilds underneath."""
-    from bench.load import CODES, code_doc, run_load
+    from bench.load import CODES, ENDPOINTS, code_doc, run_load
 
     seeds, index = tmp_path / "seeds", tmp_path / "index"
     seeds.mkdir()
@@ -335,10 +335,11 @@ def test_load_while_rebuilding(tmp_path):
     (seeds / "code.txt").write_text(code_doc(CODES[0]), encoding="utf-8")
     qa.build_index(seeds, index)
     proc, url = start_app(seeds, index)
-    try:
-        r = run_load(url, seeds, index, users=3, seconds=10)
+    try:  # the chat's Gradio endpoint, then the REST API of the same process
+        results = [run_load(url, seeds, index, users=3, seconds=8, user=user) for user in ENDPOINTS.values()]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    assert r["errors"] == 0 and r["wrong_version"] == 0, r
-    assert r["requests"] >= 3 and r["index_versions"] >= 2
+    for r in results:
+        assert r["errors"] == 0 and r["wrong_version"] == 0, r
+        assert r["requests"] >= 3 and r["index_versions"] >= 2
