@@ -158,9 +158,8 @@ class LLMAnswer:
     text: str  # the checked reply, then the cited quotes and their sources as in extractive mode
     found: bool
     quotes: tuple[Quote, ...] = ()  # the quotes cited, verbatim, in order of first citation
-    claims: tuple[
-        Claim, ...
-    ] = ()  # the reply sentence by sentence; empty when the extractive answer is shown
+    # The reply sentence by sentence; empty when the extractive answer is shown.
+    claims: tuple[Claim, ...] = ()
     dropped: tuple[int, ...] = ()  # citation numbers the model gave that were not among [1]..[n]
     notice: str | None = None  # why the extractive answer is shown instead of the model's
     model: str | None = None  # the LLM that wrote the reply
@@ -169,6 +168,7 @@ class LLMAnswer:
 
 
 def language(question: str) -> str:
+    """ "ru" for a question with Cyrillic letters, else "en" (the labels qa shows)."""
     return "ru" if _CYR.search(question) else "en"
 
 
@@ -216,7 +216,8 @@ def claim_text(c: Claim, lang: str) -> str:
 
 def _render(answer: Answer, model: str, reply: str, final: bool) -> LLMAnswer | None:
     """The checked reply with citations renumbered in order of first use, so the quotes below
-    it are numbered 1..m as in extractive mode. None when a finished reply cites nothing."""
+    it are numbered 1..m as in extractive mode. None when a finished reply cites nothing (a
+    draft is always rendered: its citations may still come)."""
     if not final:  # a marker still arriving ("[1" of "[12]") is not shown until it is whole
         reply = _OPEN_MARKER.sub("", reply)
     raw, dropped = check(reply, len(answer.quotes))
@@ -252,9 +253,7 @@ def grounded(answer: Answer, chat: Chat, timeout: float) -> Iterator[LLMAnswer]:
     try:
         for piece in chat.stream(prompt(answer.question, answer.quotes), timeout):
             reply += piece
-            draft = _render(answer, chat.name, reply, final=False)
-            if draft is not None:
-                yield draft
+            yield _render(answer, chat.name, reply, final=False)
     except LLMUnavailable as e:
         log.warning("%s", e)
         yield _extractive(answer, f"⚠ {e}; showing the quotes instead.")

@@ -14,7 +14,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .errors import BadQuestion, IndexLocked, IndexMismatch, IndexNotFound, QAError
 from .service import (
     AskResult,
-    BuildOut,
     DocumentList,
     History,
     K,
@@ -23,6 +22,7 @@ from .service import (
     Service,
     Status,
 )
+from .types import BuildReport
 
 STATUS = {BadQuestion: 400, IndexNotFound: 503, IndexMismatch: 503, IndexLocked: 409}
 
@@ -98,8 +98,10 @@ def router(service: Service) -> APIRouter:
         """The documents in the index in use."""
         return service.documents()
 
-    @api.post("/index", response_model=BuildOut, dependencies=[Depends(may_rebuild)], responses={403: ERROR})
-    def index() -> BuildOut:
+    @api.post(
+        "/index", response_model=BuildReport, dependencies=[Depends(may_rebuild)], responses={403: ERROR}
+    )
+    def index() -> BuildReport:
         """Rebuild the index from the documents folder (refused unless the server allows it)."""
         return service.rebuild()
 

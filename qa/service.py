@@ -1,11 +1,11 @@
 """What the REST API and the MCP tools do, in one place, on top of the public qa API: ask,
 search, status, documents, rebuild. Each call takes the index version current when it starts
-(LiveRetriever) and reports it. The typed results (pydantic) are the REST responses' OpenAPI
-schemas and the MCP tools' output schemas; their fields are those of `qa ask --json`."""
+(LiveRetriever) and reports it. The typed results (pydantic, over the Quote and Hit dataclasses)
+are the REST responses' OpenAPI schemas and the MCP tools' output schemas; an answer has the
+fields of `qa ask --json`."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -15,27 +15,13 @@ from .build import build_index, index_status
 from .llm import Chat, grounded, llm_dict
 from .retrieve import LiveRetriever
 from .settings import Settings
+from .types import BuildReport, Hit, Quote
 
 Question = Annotated[str, Field(description="the question, in Russian or English")]
 K = Annotated[int | None, Field(description="how many passages (default: the server's setting)", ge=1, le=50)]
 History = Annotated[
     list[str], Field(description="the conversation's previous questions, oldest first (for follow-ups)")
 ]
-
-
-class QuoteOut(BaseModel):
-    """A verbatim sentence (or two) from a document: text == document_text[start:end]."""
-
-    text: str
-    source: str = Field(description="file path relative to the documents folder")
-    start: int = Field(description="character offset of the quote in the document text")
-    end: int
-    line_start: int
-    line_end: int
-    score: float
-    date: str | None = None
-    section: str | None = Field(None, description="heading the quote stands under")
-    page: int | None = Field(None, description="1-based PDF page")
 
 
 class ClaimOut(BaseModel):
@@ -54,30 +40,14 @@ class LLMOut(BaseModel):
 class AskResult(BaseModel):
     answer: str = Field(description="the quotes with [n] markers and their sources, or 'not found'")
     found: bool = Field(description="false: the documents do not answer the question")
-    quotes: list[QuoteOut]
-    closest: QuoteOut | None = Field(None, description="when not found: the closest passage, not an answer")
+    quotes: list[Quote] = Field(description="verbatim sentences: text == document_text[start:end]")
+    closest: Quote | None = Field(None, description="when not found: the closest passage, not an answer")
     version: str = Field(description="index version that answered")
     llm: LLMOut | None = Field(None, description="the LLM's checked reply, when LLM answers are on")
 
 
-class HitOut(BaseModel):
-    """A retrieved passage (chunk) with its location."""
-
-    text: str
-    source: str
-    start: int
-    end: int
-    line_start: int
-    line_end: int
-    score: float
-    chunk_id: str
-    date: str | None = None
-    section: str | None = None
-    page: int | None = None
-
-
 class SearchResult(BaseModel):
-    hits: list[HitOut]
+    hits: list[Hit] = Field(description="passages (chunks), best first, with their location")
     version: str = Field(description="index version searched")
 
 
@@ -106,18 +76,6 @@ class Status(BaseModel):
     llm: str | None = Field(None, description="LLM server used for answers, if any")
 
 
-class BuildOut(BaseModel):
-    documents: int
-    chunks: int
-    embedded: int
-    added: list[str]
-    changed: list[str]
-    removed: list[str]
-    version: str
-    seconds: float
-    written: bool
-
-
 class Service:
     def __init__(self, settings: Settings, live: LiveRetriever, chat: Chat | None = None):
         self.settings, self.live, self.chat = settings, live, chat
@@ -137,7 +95,7 @@ class Service:
     def search(self, question: str, k: int | None = None) -> SearchResult:
         retriever = self.live.get()
         hits = retriever.search(question, k or self.settings.k)
-        return SearchResult(hits=[HitOut(**asdict(h)) for h in hits], version=retriever.version)
+        return SearchResult(hits=hits, version=retriever.version)
 
     def documents(self) -> DocumentList:
         retriever = self.live.get()
@@ -156,7 +114,6 @@ class Service:
         st["latest"] = st.pop("version")
         return Status(**st, version=in_use, llm=llm)
 
-    def rebuild(self) -> BuildOut:
+    def rebuild(self) -> BuildReport:
         s = self.settings
-        r = build_index(s.seeds, s.index, s.model, embedder=self.live.embedder, settings=s)
-        return BuildOut(**{k: v for k, v in asdict(r).items() if k in BuildOut.model_fields})
+        return build_index(s.seeds, s.index, s.model, embedder=self.live.embedder, settings=s)
