@@ -4,7 +4,7 @@ BIN     := $(VENV)/bin
 PIP     := $(BIN)/pip install -q -c constraints.txt
 PYTHON  ?= python3
 
-.PHONY: run test bench bench-large install index chromium lint clean
+.PHONY: run test bench bench-large install index chromium compiler lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 # The test extras include llama-cpp-python's server (the real LLM server of the LLM-answer tests),
 # built from source: ~11-15 min on 2 cores the first time on a machine, then pip's wheel cache
 # serves it (the version is pinned in constraints.txt so the cache always matches).
-$(VENV)/.installed-test: $(VENV)/.installed
+$(VENV)/.installed-test: $(VENV)/.installed | compiler
 	$(PIP) -e '.[test]'
 	touch $@
 
@@ -35,6 +35,10 @@ index: $(VENV)/.installed
 
 run: index
 	$(BIN)/python app.py
+
+# A C++ compiler for that source build (cmake and ninja come from PyPI when the machine lacks them).
+compiler:
+	@command -v g++ >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q g++; }
 
 # Debian's chromium for the browser tests (Playwright cannot download its own browser here).
 chromium:
