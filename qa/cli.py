@@ -84,10 +84,9 @@ def _ask_llm(a, settings, as_json: bool) -> None:
 
     printed, r = 0, None
     for r in grounded(a, chat_from(settings), settings.llm_timeout):
-        settled = r.claims if r.final else r.claims[:-1]
-        for c in [] if as_json else settled[printed:]:
+        for c in [] if as_json else r.settled[printed:]:
             print(claim_text(c, language(a.question)), end=" ", flush=True)
-        printed = max(printed, len(settled))
+        printed = max(printed, len(r.settled))
     if as_json:
         print(json.dumps(llm_dict(r), ensure_ascii=False, indent=1))
     elif r.claims:

@@ -6,6 +6,7 @@ never sent; an unreachable or slow server gives the extractive answer with a one
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -166,6 +167,11 @@ class LLMAnswer:
     extractive: Answer | None = field(default=None, compare=False)  # the answer the reply was grounded on
     final: bool = True  # False while the reply is still streaming
 
+    @property
+    def settled(self) -> tuple[Claim, ...]:
+        """The claims whose citations are known: while streaming, the last may still get one."""
+        return self.claims if self.final else self.claims[:-1]
+
 
 def language(question: str) -> str:
     """ "ru" for a question with Cyrillic letters, else "en" (the labels qa shows)."""
@@ -226,14 +232,13 @@ def _render(answer: Answer, model: str, reply: str, final: bool) -> LLMAnswer | 
         return None
     renumber = {n: i for i, n in enumerate(order, 1)}
     claims = tuple(Claim(text, tuple(renumber[n] for n in cites)) for text, cites in raw)
-    lang = language(answer.question)
-    # While streaming, the last sentence's citation may still be on the way.
-    settled = claims if final else claims[:-1]
-    text = " ".join([*(claim_text(c, lang) for c in settled), *(c.text for c in claims[len(settled) :])])
     quotes = tuple(answer.quotes[n - 1] for n in order)
+    r = LLMAnswer(answer.question, "", True, quotes, claims, tuple(dropped), None, model, answer, final)
+    lang, settled = language(answer.question), r.settled
+    text = " ".join([*(claim_text(c, lang) for c in settled), *(c.text for c in claims[len(settled) :])])
     if final:
         text = f"{text}\n\n{answer_text(answer.question, quotes)}"
-    return LLMAnswer(answer.question, text, True, quotes, claims, tuple(dropped), None, model, answer, final)
+    return dataclasses.replace(r, text=text)
 
 
 def _extractive(answer: Answer, notice: str | None) -> LLMAnswer:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from .answer import Assistant, answer_dict
+from .answer import Assistant
 from .build import build_index, index_status
 from .llm import Chat, grounded, llm_dict
 from .retrieve import LiveRetriever
@@ -83,14 +83,19 @@ class Service:
     def ask(
         self, question: str, k: int | None = None, history: list[str] | None = None, llm: bool = True
     ) -> AskResult:
-        """The extractive answer; with an LLM configured (and llm=True) its checked reply too."""
+        """The extractive answer; with an LLM configured (and llm=True) its checked reply instead,
+        with the quotes it cites. Quotes go out whole (every Quote field)."""
         retriever = self.live.get()  # this call stays on this version, even if a build lands meanwhile
         a = Assistant(retriever, passages=k).ask(question, history or ())
-        out = answer_dict(a)
-        if llm and self.chat is not None:
-            *_, reply = grounded(a, self.chat, self.settings.llm_timeout)
-            out = llm_dict(reply)
-        return AskResult(**out, version=retriever.version)
+        out = AskResult(
+            answer=a.text, found=a.found, quotes=a.quotes, closest=a.closest, version=retriever.version
+        )
+        if not llm or self.chat is None:
+            return out
+        *_, r = grounded(a, self.chat, self.settings.llm_timeout)
+        return out.model_copy(
+            update={"answer": r.text, "quotes": r.quotes, "llm": LLMOut(**llm_dict(r)["llm"])}
+        )
 
     def search(self, question: str, k: int | None = None) -> SearchResult:
         retriever = self.live.get()

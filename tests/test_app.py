@@ -17,7 +17,6 @@ from tests.conftest import SEED
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 OUTSIDE = "203.0.113.5"  # TEST-NET-3: never reachable, so any request to it is a failure we can see
 HOSTILE = (
     "Секретный код хранилища <script>window.__pwned = 1</script> равен 4711 "
@@ -75,28 +74,6 @@ def test_two_clients_at_once_get_their_own_answers(served):
         t.join(120)
     for q, expected in questions.items():
         assert expected in results[q]["quotes"][0]["text"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is missing: `make test` installs it (apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        yield b
-        b.close()
 
 
 def _open(browser, url: str, outside: list, **context):

@@ -124,3 +124,37 @@ def test_json_shape_keeps_qa_ask_json_and_adds_llm(extractive):
 )
 def test_api_base(url, base):
     assert _api_base(url) == base
+
+
+def test_chat_streams_the_checked_reply_then_links_its_citations(index, fake):
+    from qa.llm import grounded
+    from qa.retrieve import LiveRetriever
+    from qa.web.chat import Conversation, answer_html, answer_loop
+
+    conv, live = Conversation(), LiveRetriever(index, qa.load_settings(index=index), fake)
+    chat = ScriptedChat("В библиотеке сорок тысяч книг [1]. Мост построили осенью [4].", piece=4)
+    turn = conv.ask(Q)
+    shown = [answer_html(turn) for _ in answer_loop(conv, live, lambda a: grounded(a, chat, 5))]
+    drafts = [h for h in shown if "qa-written" in h and "qa-sources" not in h]
+    assert len(drafts) > 5 and all("[4]" not in h for h in shown)  # streamed, invented [4] never shown
+    assert any("В библиотеке сорок тысяч книг" in h and "qa-cite" not in h for h in drafts)
+    final = answer_html(turn)
+    written, quotes = final.split("</p>", 1)
+    assert "В библиотеке сорок тысяч книг. <a class='qa-cite' href='#qa-cite-1-1'" in written
+    assert "Мост построили осенью. <span class='qa-unsupported'>(нет в источниках)</span>" in written
+    assert turn.cited[0].quote == turn.written.quotes[0] and "qa-sources" in quotes
+    assert chat.sent and turn.written.dropped == (4,)
+
+
+def test_chat_shows_the_notice_and_the_quotes_when_the_llm_fails(index, fake):
+    from qa.llm import grounded
+    from qa.retrieve import LiveRetriever
+    from qa.web.chat import Conversation, answer_html, answer_loop
+
+    conv, live = Conversation(), LiveRetriever(index, qa.load_settings(index=index), fake)
+    chat = ScriptedChat(error="cannot reach the LLM server at http://127.0.0.1:9/v1")
+    turn = conv.ask(Q)
+    list(answer_loop(conv, live, lambda a: grounded(a, chat, 5)))
+    html = answer_html(turn)
+    assert "<p class='qa-notice'>⚠ cannot reach the LLM server" in html
+    assert [c.quote for c in turn.cited] == list(turn.answer.quotes) and "qa-sources" in html

@@ -127,3 +127,31 @@ def test_rest_ask_with_an_llm(llm_url, tmp_path):
     claims = body["llm"]["claims"]
     assert claims and all(1 <= n <= len(body["quotes"]) for c in claims for n in c["cites"])
     assert body["found"] and "\n\nИсточники:\n[1] " in body["answer"]
+
+
+@pytest.mark.browser
+def test_chat_streams_the_reply_in_a_browser_and_its_citations_open_the_quotes(llm_url, tmp_path, browser):
+    with serve_index(tmp_path, qa.HashEmbedder(64), llm_url=llm_url, llm_max_tokens=MAX_TOKENS) as served:
+        page = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ru-RU").new_page()
+        page.goto(served.url)
+        page.locator("#qa-docs .qa-docrow").first.wait_for(timeout=30_000)  # the session has loaded
+        page.locator("#qa-q textarea").fill("Сколько предприятий модернизировано?")
+        page.locator("#qa-q textarea").press("Enter")
+        # The reply shows while it streams, before its quotes and sources arrive.
+        page.wait_for_function(
+            "document.querySelector('#qa-chat .qa-written') && !document.querySelector('#qa-chat .qa-sources')",
+            timeout=60_000,
+        )
+        page.locator("#qa-chat .qa-sources").wait_for(timeout=120_000)
+        written = page.locator("#qa-chat .qa-written")
+        quotes = page.locator("#qa-chat .qa-quote")
+        numbers = {int(n) for n in NUMBERS.findall(written.inner_text())}
+        assert numbers and max(numbers) <= quotes.count()
+        first = quotes.first.inner_text().rsplit(" [", 1)[0]
+        assert first in SEED.read_text(encoding="utf-8")  # verbatim
+        written.locator("a.qa-cite").first.click()
+        page.wait_for_function(
+            "(t) => { const m = document.querySelector('#qa-hl'); return m && t.startsWith(m.textContent.slice(0, 40)); }",
+            arg=first,
+            timeout=30_000,
+        )

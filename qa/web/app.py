@@ -9,6 +9,7 @@ from pathlib import Path
 from ..answer import Assistant, answer_dict
 from ..errors import QAError
 from ..formats import SUFFIXES
+from ..llm import chat_from, grounded
 from ..retrieve import LiveRetriever
 from ..settings import Settings
 from . import library
@@ -45,6 +46,8 @@ def build_app(settings: Settings, live: LiveRetriever | None = None):
     import gradio as gr
 
     live = live or LiveRetriever(settings.index, settings)
+    llm = chat_from(settings)  # LLM answers: off unless an LLM server is set
+    write = None if llm is None else (lambda a: grounded(a, llm, settings.llm_timeout))
     i18n = gr.I18n(**UI)
     ticks = itertools.count(1)
     private = {"api_visibility": "private"}
@@ -63,7 +66,7 @@ def build_app(settings: Settings, live: LiveRetriever | None = None):
         # Streams ticks, not the chat: Gradio sends a stream's later values as diffs against its
         # own earlier ones, which a question added meanwhile by another event would garble. Each
         # tick makes `show` send the whole chat, always rendered from the one conversation.
-        for finished in answer_loop(conv, live):
+        for finished in answer_loop(conv, live, write):
             if finished is not None:
                 conv.finished(finished)
             yield next(ticks)

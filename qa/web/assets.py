@@ -26,6 +26,8 @@ CSS = """
 #qa-chat .qa-sources li { margin: 0; overflow-wrap: anywhere; }
 #qa-chat .qa-sources .qa-cite { white-space: normal; font-weight: 400; }
 #qa-chat .qa-notfound, #qa-chat .qa-error { margin: 0 0 6px; }
+#qa-chat .qa-written, #qa-chat .qa-notice { margin: 0 0 8px; }
+#qa-chat .qa-unsupported { font-style: italic; color: var(--body-text-color-subdued); }
 #qa-chat .qa-closest { margin: 0 0 4px; font-style: italic; }
 #qa-chat .qa-searching { margin: 0; color: var(--body-text-color-subdued); }
 #qa-chat .qa-searching::after { content: ""; display: inline-block; width: 1.2em; text-align: left;

@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 
 from ..answer import Assistant
 from ..errors import BadQuestion, IndexNotFound, QAError
+from ..llm import UNSUPPORTED, LLMAnswer
 from ..retrieve import LiveRetriever, clean_question
 from ..types import Answer, Document, Quote
 from .i18n import language, t
 from .render import attr, citation, details, quote_text, verbatim
 
 
-# Answer events: what the chat shows as an answer arrives. A model that writes text could add a
-# text event here; the chat renders whatever a turn has received so far.
+# Answer events: what the chat shows as an answer arrives; the chat renders whatever a turn has
+# received so far.
 @dataclass(frozen=True)
 class Quoted:
     """One quote of the answer (or the closest passage of a "not found"), with its document."""
@@ -30,16 +31,30 @@ class Quoted:
 
 
 @dataclass(frozen=True)
+class Written:
+    """The LLM's reply so far, checked (LLM answers on): a draft while it streams, then final."""
+
+    reply: LLMAnswer
+
+
+@dataclass(frozen=True)
 class Finished:
     answer: Answer
     version: str  # the index version that answered
 
 
-def answer_events(live: LiveRetriever, question: str, previous: Sequence[str] = ()) -> Iterator:
-    """Quoted events, then Finished. Raises QAError (no index, a bad question)."""
+def answer_events(live: LiveRetriever, question: str, previous: Sequence[str] = (), write=None) -> Iterator:
+    """Quoted events, then Finished. Raises QAError (no index, a bad question). With `write`
+    (an Answer -> LLMAnswer stream, qa.llm.grounded), an answer found is first written by the
+    LLM (Written events) and the quotes that follow are the ones its reply cites."""
     retriever = live.get()  # this question stays on this version, even if a build lands meanwhile
     a = Assistant(retriever).ask(question, previous)
-    for q in a.quotes:
+    quotes = a.quotes
+    if write is not None and a.found:
+        for reply in write(a):
+            yield Written(reply)
+        quotes = reply.quotes
+    for q in quotes:
         yield Quoted(q, retriever.document(q.source))
     if a.closest is not None:
         yield Quoted(a.closest, retriever.document(a.closest.source), closest=True)
@@ -55,13 +70,16 @@ class Turn:
     answer: Answer | None = None
     version: str | None = None
     error: str | None = None
+    written: LLMAnswer | None = None  # the LLM's reply, when LLM answers are on
 
     @property
     def done(self) -> bool:
         return self.answer is not None or self.error is not None
 
     def apply(self, event) -> None:
-        if isinstance(event, Quoted):
+        if isinstance(event, Written):
+            self.written = event.reply
+        elif isinstance(event, Quoted):
             self.cited.append(event)
         elif isinstance(event, Finished):
             self.answer, self.version = event.answer, event.version
@@ -138,17 +156,18 @@ def askable(question: str) -> bool:
     return True
 
 
-def answer_loop(conv: Conversation, live: LiveRetriever) -> Iterator[Turn | None]:
-    """Answer the session's queued questions in order. Yields None after each change worth
-    showing, and the turn itself when it is finished. Returns at once when another event of
-    the session already runs the loop (that loop will answer the new question too)."""
+def answer_loop(conv: Conversation, live: LiveRetriever, write=None) -> Iterator[Turn | None]:
+    """Answer the session's queued questions in order (with `write`, see answer_events). Yields
+    None after each change worth showing, and the turn itself when it is finished. Returns at
+    once when another event of the session already runs the loop (that loop will answer the new
+    question too)."""
     if not conv.start():
         return
     try:
         while (turn := conv.next_question()) is not None:
             yield None  # "searching…" shows now
             try:
-                for event in answer_events(live, turn.question, conv.previous(turn)):
+                for event in answer_events(live, turn.question, conv.previous(turn), write):
                     turn.apply(event)
                     yield None
             except IndexNotFound:
@@ -168,13 +187,32 @@ def _cite_link(turn: Turn, n: int, label: str) -> str:
     )
 
 
+def _written_html(turn: Turn, r: LLMAnswer) -> str:
+    """The LLM's reply as checked: each sentence with its citations (links once its quotes are
+    in), one citing nothing marked; or the notice saying why only the quotes are shown."""
+    if r.notice:
+        return f"<p class='qa-notice'>{verbatim(r.notice)}</p>"
+    parts = []
+    for i, c in enumerate(r.claims):
+        if i >= len(r.settled):
+            marks = ""
+        elif c.supported:
+            marks = " ".join(
+                _cite_link(turn, n, f"[{n}]") if n <= len(turn.cited) else verbatim(f"[{n}]") for n in c.cites
+            )
+        else:
+            marks = f"<span class='qa-unsupported'>{verbatim(UNSUPPORTED[turn.lang])}</span>"
+        parts.append(f"{verbatim(c.text)} {marks}")
+    return f"<p class='qa-written'>{' '.join(parts)}</p>"
+
+
 def answer_html(turn: Turn) -> str:
     lang = turn.lang
     if turn.error:
         return f"<p class='qa-error'>⚠ {verbatim(turn.error)}</p>"
-    if not turn.cited and turn.answer is None:
+    if not turn.cited and turn.answer is None and turn.written is None:
         return f"<p class='qa-searching'>{verbatim(t(lang, 'searching'))}</p>"
-    parts = []
+    parts = [] if turn.written is None else [_written_html(turn, turn.written)]
     not_found = any(c.closest for c in turn.cited) or (turn.answer is not None and not turn.answer.found)
     if not_found:
         parts.append(
