@@ -11,7 +11,7 @@ from qa.settings import gradio_env
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description="qa web chat")
+    ap = argparse.ArgumentParser(description="qa server: web chat, REST API, MCP")
     ap.add_argument("--host")
     ap.add_argument("--port", type=int)
     ap.add_argument("--index")
