@@ -12,6 +12,7 @@ from .build import build_index
 from .embedding import Embedder, HashEmbedder, load_embedder
 from .errors import (
     BadQuestion,
+    DiskFull,
     IndexLocked,
     IndexMismatch,
     IndexNotFound,
@@ -30,6 +31,7 @@ __all__ = [
     "BadQuestion",
     "BuildReport",
     "Chunk",
+    "DiskFull",
     "Document",
     "Embedder",
     "HashEmbedder",

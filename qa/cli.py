@@ -36,6 +36,13 @@ def parser() -> argparse.ArgumentParser:
     _common(p, seeds=True)
     p.add_argument("--json", action="store_true", help="print the build report as JSON")
     p.add_argument("--watch", action="store_true", help="keep following the documents folder (Ctrl-C stops)")
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="build on a Ray cluster: 'auto' joins the running one, host:port another; alone, starts Ray here",
+    )
     p = sub.add_parser("search", help="show the passages that best match a query")
     p.add_argument("query")
     p.add_argument("-k", type=int, help="number of hits (default 5)")
@@ -107,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
         port=getattr(args, "port", None),
         llm_url=getattr(args, "llm_url", None),
         llm_model=getattr(args, "llm_model", None),
+        ray_address=getattr(args, "ray", None),
     )
     if args.cmd == "index":
 

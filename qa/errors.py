@@ -22,6 +22,10 @@ class IndexLocked(QAError):
     """Another build holds the index lock."""
 
 
+class DiskFull(QAError):
+    """A build ran out of disk space; the previous index version stays in use."""
+
+
 class BadQuestion(QAError):
     """The question is empty or unusable."""
 

@@ -11,7 +11,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +77,7 @@ class Lexical:
         self.bm25, self.df, self.n = bm25, df, n
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> Lexical:
+    def build(cls, texts: Iterable[str]) -> Lexical:
         bm25s = _bm25s()
         corpus = [tokenize(t) for t in texts]
         if not any(corpus):  # bm25s cannot index an empty vocabulary (a corpus of stop words only)
@@ -85,7 +85,7 @@ class Lexical:
         bm25 = bm25s.BM25()
         bm25.index(corpus, show_progress=False)
         df = Counter(s for toks in corpus for s in set(toks))
-        return cls(bm25, dict(df), len(texts))
+        return cls(bm25, dict(df), len(corpus))
 
     def save(self, path: Path) -> None:
         self.bm25.save(str(path / "bm25"), show_progress=False)

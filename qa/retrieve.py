@@ -81,16 +81,24 @@ class Retriever:
         """Load the current index version; `model` (or embedder) must match the one it was built with."""
         settings = settings or load_settings(index=index)
         stored = store.load(index, model or (embedder.name if embedder else None))
+        try:
+            lexical = Lexical.load(stored.path)
+        except Exception as e:  # files that pass their checksums and still do not parse were forged
+            raise IndexMismatch(
+                f"index {stored.path}: the lexical index cannot be read ({type(e).__name__}); "
+                "rebuild it with `qa index`"
+            ) from e
         if embedder is None:
             embedder = load_embedder(stored.manifest["model"], settings.device, settings.batch_tokens)
-        return cls(stored, Lexical.load(stored.path), embedder, settings)
+        return cls(stored, lexical, embedder, settings)
 
     @property
     def version(self) -> str:
         return self.stored.version
 
     @property
-    def chunks(self) -> list[Chunk]:
+    def chunks(self) -> Sequence[Chunk]:
+        """Every chunk, made as it is read (the table is memory-mapped)."""
         return self.stored.chunks
 
     def chunk(self, i: int) -> Chunk:

@@ -38,6 +38,7 @@ class Settings:
     llm_api_key: str = ""  # bearer token for the LLM server, when it wants one
     llm_timeout: float = 60.0  # seconds an LLM reply may take in all; past it the quotes alone are shown
     llm_max_tokens: int = 400  # longest LLM reply, in tokens ("briefly" is asked; this is enforced)
+    ray_address: str = ""  # build on Ray: "local" starts it here, "auto" joins a running cluster, or host:port; "" builds in this process
 
 
 def _coerce(name: str, raw: str, kind: type):
@@ -53,7 +54,7 @@ def _coerce(name: str, raw: str, kind: type):
         raise QAError(f"QA_{name.upper()}={raw!r} is not a valid {kind.__name__}; fix or unset it") from None
 
 
-_KINDS = {"seeds": Path, "index": Path, "model": str, "device": str, "host": str}
+_KINDS = {"seeds": Path, "index": Path, "model": str, "device": str, "host": str, "ray_address": str}
 
 
 def load_settings(**overrides) -> Settings:

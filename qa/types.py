@@ -98,4 +98,5 @@ class BuildReport:
     version: str = ""
     seconds: float = 0.0
     written: bool = True  # False when nothing changed and the index was left as it was
+    extracted: int = 0  # files read and extracted (the others' text came from the previous version)
     warnings: tuple[str, ...] = field(default=())
