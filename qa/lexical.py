@@ -5,12 +5,12 @@ sentences inside the passages the retriever returns."""
 
 from __future__ import annotations
 
+import array
 import functools
 import json
 import logging
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -78,14 +78,19 @@ class Lexical:
 
     @classmethod
     def build(cls, texts: Iterable[str]) -> Lexical:
+        """texts may be a generator: each is kept only as its stems' ids, 4 bytes a word (lists
+        of stems took 2.5x the memory: at 1M chunks the build's peak)."""
         bm25s = _bm25s()
-        corpus = [tokenize(t) for t in texts]
-        if not any(corpus):  # bm25s cannot index an empty vocabulary (a corpus of stop words only)
-            corpus[0] = ["\x00"]
+        vocab: dict[str, int] = {}
+        corpus = [array.array("i", [vocab.setdefault(s, len(vocab)) for s in tokenize(t)]) for t in texts]
+        if not vocab:  # bm25s cannot index an empty vocabulary (a corpus of stop words only)
+            vocab["\x00"], corpus[0] = 0, array.array("i", [0])
+        stems = list(vocab)
         bm25 = bm25s.BM25()
-        bm25.index(corpus, show_progress=False)
-        df = Counter(s for toks in corpus for s in set(toks))
-        return cls(bm25, dict(df), len(corpus))
+        bm25.index((corpus, vocab), show_progress=False)
+        # A stem's column in the score matrix has one entry per chunk that contains it.
+        df = np.diff(bm25.scores["indptr"])
+        return cls(bm25, {s: int(n) for s, n in zip(stems, df, strict=True)}, len(corpus))
 
     def save(self, path: Path) -> None:
         self.bm25.save(str(path / "bm25"), show_progress=False)

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from .. import store
+from ..documents import list_files, printable
 from ..embedding import Embedder, canonical_name, load_embedder
 from ..errors import DiskFull, IndexMismatch, QAError
-from ..documents import list_files, printable
 from ..lexical import Lexical
 from ..settings import Settings, load_settings
 from ..store import dense
@@ -143,7 +143,11 @@ class _Build:
         skipped, skip_hashes = list(early), {}
         with tqdm(total=len(entries), desc="indexing", unit="file", disable=not progress) as bar:
             a = self.assembly = Assembly(
-                path, dim, prev, resume, lambda texts: self.embedder().embed_documents(texts),
+                path,
+                dim,
+                prev,
+                resume,
+                lambda texts: self.embedder().embed_documents(texts),
                 lambda n: bar.set_postfix(embedded=n, refresh=False),
             )
             if self.settings.ray_address:
@@ -193,7 +197,9 @@ class _Build:
             "skipped": {s.source: {"reason": s.reason, "sha256": skip_hashes.get(s.source)} for s in skipped},
             "faiss": faiss,
         }
-        report = BuildReport(len(a.documents), len(rows), embedded, skipped=tuple(skipped), extracted=len(todo))
+        report = BuildReport(
+            len(a.documents), len(rows), embedded, skipped=tuple(skipped), extracted=len(todo)
+        )
         return report, manifest
 
 
@@ -222,7 +228,11 @@ def build_index(
         old_skipped = prev.manifest.get("skipped", {}) if prev else {}
         entries, early = scan(seeds, settings.max_file_mb * 1_000_000, indexed, old_skipped)
         kept = [e.source for e in entries if e.reuse is not None]
-        if prev is not None and len(kept) == len(indexed) and all(e.reuse is not None or e.skip for e in entries):
+        if (
+            prev is not None
+            and len(kept) == len(indexed)
+            and all(e.reuse is not None or e.skip for e in entries)
+        ):
             skipped = [*early, *(Skipped(e.source, e.skip) for e in entries if e.skip)]
             return BuildReport(
                 len(kept),

@@ -159,7 +159,9 @@ class Assembly:
 
     def _save_arrived(self) -> None:
         if self.arrived:
-            self.resume.save(np.concatenate([k for k, _ in self.arrived]), np.concatenate([v for _, v in self.arrived]))
+            self.resume.save(
+                np.concatenate([k for k, _ in self.arrived]), np.concatenate([v for _, v in self.arrived])
+            )
             self.on_embedded(sum(len(k) for k, _ in self.arrived))
             self.arrived = []
 
@@ -184,4 +186,7 @@ class Assembly:
         first = self.writer.close()
         fresh = np.concatenate(self.fresh) if self.fresh else np.zeros(0, bool)
         embedded = int(np.count_nonzero(np.logical_or.reduceat(fresh, first[:-1]))) if len(fresh) else 0
+        # What found the vectors is not needed for the rest of the build (FAISS, BM25).
+        self.built = self._known = self.resumed = self.fresh = None
+        self.from_previous = self.from_resume = self.repeats = None
         return first, embedded

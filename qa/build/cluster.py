@@ -130,7 +130,11 @@ def process(
             .map(_read)
             .map(
                 _chunk,
-                fn_kwargs={"size": settings.chunk_size, "overlap": settings.chunk_overlap, "known": ray.put(known)},
+                fn_kwargs={
+                    "size": settings.chunk_size,
+                    "overlap": settings.chunk_overlap,
+                    "known": ray.put(known),
+                },
             )
             .map_batches(
                 _Embed,

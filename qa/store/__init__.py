@@ -52,6 +52,7 @@ KEEP_VERSIONS = 2  # the current one and its predecessor, which questions in fli
 # are checksummed at every load.
 BULK = (SENTENCES, FAISS_FILE)
 LEXICAL_PER_TEXT_BYTE = 1.0
+CHECK_BLOCK = 1 << 18  # chunks checked at a time when a version is opened
 _REBUILD = "rebuild it with `qa index` (or qa.build_index)"
 _VERSION_NAME = re.compile(r"[0-9A-Za-z][\w.-]*")  # what new_version_dir makes
 
@@ -288,15 +289,17 @@ def _open(name: str, path: Path, manifest: dict) -> Stored:
         rows = [json.loads(line) for line in f]
     texts = Texts(path / TEXTS)
     docs = DocumentTable(rows, texts)
-    chunks = np.load(path / CHUNKS, mmap_mode="r")
-    first = np.load(path / SENTENCE_FIRST, mmap_mode="r")
-    spans = np.load(path / SENTENCE_SPANS, mmap_mode="r")
-    keys = np.load(path / SENTENCE_KEYS, mmap_mode="r")
-    dim = int(manifest["dim"])
-    sentences = _vectors(path / SENTENCES, dim)
-    # Memory-mapped: replicas share the pages, and a load reads nothing it does not search.
-    # (IO_FLAG_MMAP would turn IVF lists into faiss's on-disk lists: 7x slower per query here.)
-    vectors = faiss.read_index(str(path / FAISS_FILE), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
+    chunks, first, spans, keys = (
+        _map(path / f) for f in (CHUNKS, SENTENCE_FIRST, SENTENCE_SPANS, SENTENCE_KEYS)
+    )
+    sentences = _map(path / SENTENCES)
+    # IVF lists are memory-mapped: replicas share the pages, and a load reads nothing it does not
+    # search (IO_FLAG_MMAP instead would make them faiss's on-disk lists, 7x slower per query).
+    # A flat index is read: its vectors are searched with one matrix product (retrieve.py), and
+    # mapped they sit unaligned in the file, which made that product 3-5x slower at 100k chunks.
+    ivf = manifest.get("faiss", {}).get("kind") == "ivf"
+    flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if ivf else 0
+    vectors = faiss.read_index(str(path / FAISS_FILE), flags)
     if hasattr(vectors, "nprobe"):
         vectors.nprobe = manifest.get("faiss", {}).get("nprobe", NPROBE_CHOICES[-1])
         vectors.parallel_mode = 1  # one query's lists on all cores: 2x faster for a single query
@@ -306,13 +309,15 @@ def _open(name: str, path: Path, manifest: dict) -> Stored:
     )
 
 
-def _vectors(path: Path, dim: int) -> np.ndarray:
-    from .writer import VECTOR, npy_header
+def _map(path: Path) -> np.ndarray:
+    """A .npy file memory-mapped, as a plain array over the mapping (np.memmap's own indexing
+    costs ~15 us a call, ~100 calls a question)."""
+    from .writer import npy_header
 
     shape, dtype, _ = npy_header(path)
-    if shape[0] == 0:  # nothing to map: an empty mapping is an error
-        return np.zeros((0, dim), VECTOR)
-    return np.load(path, mmap_mode="r")
+    if 0 in shape:  # nothing to map: an empty mapping is an error
+        return np.zeros(shape, dtype)
+    return np.asarray(np.load(path, mmap_mode="r"))
 
 
 def _check(path, docs, chunks, first, spans, keys, sentences, vectors, blob: int) -> None:
@@ -334,14 +339,18 @@ def _check(path, docs, chunks, first, spans, keys, sentences, vectors, blob: int
         and bool(np.all((doc >= 0) & (doc < len(bounds))))
         and (n == 0 or int(first[0]) == 0 and int(first[-1]) == s and bool(np.all(np.diff(first) >= 1)))
     )
-    if ok and n:
-        lo, hi = bounds[doc, 0], bounds[doc, 1]
-        b0, b1 = chunks["byte_start"], chunks["byte_end"]
-        owner = np.repeat(np.arange(n), np.diff(first))
-        ok = bool(
-            np.all((lo <= b0) & (b0 <= b1) & (b1 <= hi) & (chunks["start"] <= chunks["end"]))
-            and np.all((chunks["start"][owner] <= spans[:, 0]) & (spans[:, 0] <= spans[:, 1]))
-            and np.all(spans[:, 1] <= chunks["end"][owner])
+    for a in range(0, n if ok else 0, CHECK_BLOCK):  # in blocks: temporaries stay small at 1M chunks
+        c = chunks[a : a + CHECK_BLOCK]
+        lo, hi = bounds[c["doc"], 0], bounds[c["doc"], 1]
+        s0, s1 = int(first[a]), int(first[a + len(c)])
+        owner = np.repeat(np.arange(len(c)), np.diff(first[a : a + len(c) + 1]))
+        sp = spans[s0:s1]
+        ok = ok and bool(
+            np.all((lo <= c["byte_start"]) & (c["byte_start"] <= c["byte_end"]) & (c["byte_end"] <= hi))
+            and np.all((c["start"] <= c["end"]) & (c["line_start"] <= c["line_end"]))
+            and np.all(
+                (c["start"][owner] <= sp[:, 0]) & (sp[:, 0] <= sp[:, 1]) & (sp[:, 1] <= c["end"][owner])
+            )
         )
     if not ok:
         raise IndexMismatch(f"index {path}: the chunk table, texts and vectors do not match; {_REBUILD}")

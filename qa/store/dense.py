@@ -27,7 +27,7 @@ IVF_LISTS_PER_SQRT, IVF_TRAIN_PER_LIST = 4, 40
 # 512 gave 0.993).
 NPROBE_CHOICES = (16, 32, 64, 128, 256, 512, 1024, 2048)
 TARGET_RECALL, PROBES = 0.99, 200
-BLOCK = 65_536  # rows read at a time: 48 MB of float16 sentence vectors at 384 dims
+BLOCK = 16_384  # rows read at a time: 12 MB of float16 sentence vectors at 384 dims
 FAISS_FILE = "vectors.faiss"
 
 
