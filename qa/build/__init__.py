@@ -107,7 +107,8 @@ class _Build:
     """One build in progress: what it has written so far, for its report or its disk-full message."""
 
     def __init__(self, index_dir: Path, settings: Settings, name: str, embedder: Embedder | None):
-        self.index_dir, self.settings, self.name, self._embedder = index_dir, settings, name, embedder
+        self.index_dir, self.settings, self.name = index_dir, settings, name
+        self.given = self._embedder = embedder
         self.assembly: Assembly | None = None
         self.done_bytes = self.total_bytes = 0
 
@@ -153,7 +154,9 @@ class _Build:
             if self.settings.ray_address:
                 from .cluster import process
 
-                results = process(todo, self.settings, self.name, self._embedder, a.known_keys())
+                # The actors load the model themselves; an embedder object is sent only when the
+                # caller gave one (tests), never the one loaded here to learn the dimension.
+                results = process(todo, self.settings, self.name, self.given, a.known_keys(), progress)
             else:
                 results = _local(todo, self.settings)
             for e in entries:

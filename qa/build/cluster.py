@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..embedding import Embedder, load_embedder
+from ..errors import QAError
 from ..settings import Settings
 from ..store.tables import CHUNK_ROW, KEY, encode, make_document
 from ..store.writer import Prepared
@@ -34,12 +35,20 @@ _ARRAYS = {"rows": CHUNK_ROW, "counts": np.int64, "spans": np.int64, "keys": KEY
 
 def connect(address: str) -> None:
     """Join the cluster at `address` ("auto": the running one) or, for "local", start Ray here."""
-    import ray
-
+    try:
+        import ray
+    except ImportError:
+        raise QAError("building on Ray needs the ray extra: pip install 'qa[ray]'") from None
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # its progress lines would flood the console
     if ray.is_initialized():
         return
     extra = {"include_dashboard": False} if address == "local" else {}
-    ray.init(address=address, logging_level=logging.WARNING, **extra)
+    try:
+        ray.init(address=address, logging_level=logging.WARNING, **extra)
+    except (ConnectionError, ValueError, RuntimeError) as e:
+        raise QAError(
+            f"cannot reach the Ray cluster at {address!r} ({e}); start one with `ray start --head`"
+        ) from e
 
 
 def _read(row: dict) -> dict:
@@ -108,7 +117,12 @@ def _result(row) -> tuple:
 
 
 def process(
-    entries: list[Entry], settings: Settings, name: str, embedder: Embedder | None, known: np.ndarray
+    entries: list[Entry],
+    settings: Settings,
+    name: str,
+    embedder: Embedder | None,
+    known: np.ndarray,
+    progress: bool = False,
 ) -> Iterator[tuple]:
     """(source, Document or Skipped, Prepared, (embedded positions, vectors)) per entry, in order."""
     if not entries:
@@ -119,12 +133,17 @@ def process(
     connect(settings.ray_address)
     ctx = ray.data.DataContext.get_current()
     order, ctx.execution_options.preserve_order = ctx.execution_options.preserve_order, True
+    bars, ctx.enable_progress_bars = ctx.enable_progress_bars, progress
     try:
         items = [{"source": e.source, "name": e.path.name, "data": e.path.read_bytes()} for e in entries]
         gpus = int(ray.cluster_resources().get("GPU", 0))
         cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
         # On GPUs one actor per GPU; on CPUs the pool grows to one per core, each with one thread.
-        pool = {"concurrency": gpus, "num_gpus": 1} if gpus else {"concurrency": (1, cpus), "num_cpus": 1}
+        pool = (
+            {"compute": ray.data.ActorPoolStrategy(size=gpus), "num_gpus": 1}
+            if gpus
+            else {"compute": ray.data.ActorPoolStrategy(min_size=1, max_size=cpus), "num_cpus": 1}
+        )
         ds = (
             ray.data.from_items(items, override_num_blocks=min(len(items), 4 * cpus))
             .map(_read)
@@ -153,4 +172,4 @@ def process(
         for row in ds.iter_rows():
             yield _result(row)
     finally:
-        ctx.execution_options.preserve_order = order
+        ctx.execution_options.preserve_order, ctx.enable_progress_bars = order, bars

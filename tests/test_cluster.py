@@ -1,0 +1,174 @@
+"""Builds on a real Ray cluster: `ray start --head` with 2 CPUs and a small object store, bound
+to loopback, started by this module and stopped with it. Every cluster build is compared with
+a local build of the same folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import qa
+from tests.conftest import SEED
+
+pytestmark = pytest.mark.slow
+# A test cluster: loopback addresses only, and no token (Ray's default for clusters it starts).
+RAY_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    env = pytest.MonkeyPatch()
+    for k, v in RAY_ENV.items():
+        env.setenv(k, v)
+    ray = pytest.importorskip("ray")  # the qa[ray] extra; `make test` installs it
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    tmp = tempfile.mkdtemp(prefix="qa-ray-")  # short: Ray's socket paths live under it
+    head = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("ray")),
+            "start",
+            "--head",
+            "--block",
+            "--node-ip-address=127.0.0.1",
+            f"--port={port}",
+            "--num-cpus=2",
+            "--object-store-memory=100000000",
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+            f"--temp-dir={tmp}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, stopped as one below
+    )
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the test embedders travel by value
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        ray.shutdown()
+        os.killpg(head.pid, signal.SIGTERM)
+        try:
+            head.wait(5)  # it drains the node first, which a test cluster need not wait for
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
+            head.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
+        env.undo()
+
+
+def _on(cluster: str, **kw) -> qa.Settings:
+    return qa.load_settings(ray_address=cluster, lock_timeout=5, **kw)
+
+
+def _same(a: Path, b: Path, min_cosine: float = 1.0) -> None:
+    """The two indexes have the same chunks and sentence spans, and their sentence vectors agree
+    to min_cosine (1.0: identical)."""
+    x, y = (
+        qa.Retriever.load(p, embedder=qa.HashEmbedder(64) if min_cosine == 1 else None).stored for p in (a, b)
+    )
+    assert list(x.chunks) == list(y.chunks)
+    assert (x.sentence_spans == y.sentence_spans).all()
+    u, v = (np.asarray(s.sentence_vectors, np.float32) for s in (x, y))
+    if min_cosine == 1:
+        assert (u == v).all()
+    else:
+        cos = (u * v).sum(1) / np.linalg.norm(u, axis=1) / np.linalg.norm(v, axis=1)
+        assert cos.min() >= min_cosine
+
+
+def _folder(path: Path, n: int, topic: str) -> Path:
+    path.mkdir()
+    for i in range(n):
+        (path / f"d{i:03d}.txt").write_text(
+            f"Документ {i} про {topic}. Его длина {i * 7} км.\n\nSecond paragraph {i}: it flows north.\n",
+            encoding="utf-8",
+        )
+    return path
+
+
+class _Recording(qa.HashEmbedder):
+    """HashEmbedder (same name and vectors) that writes down every text it embeds."""
+
+    def __init__(self, log: Path):
+        super().__init__(64)
+        self.log = log
+
+    def embed_documents(self, texts, progress=False):
+        with self.log.open("a", encoding="utf-8") as f:
+            f.writelines(t + "\n" for t in texts)
+        return super().embed_documents(texts, progress)
+
+
+class _Slow(qa.HashEmbedder):
+    """HashEmbedder that takes its time and leaves its process id where the test finds it."""
+
+    def __init__(self, pids: Path):
+        super().__init__(64)
+        self.pids = pids
+
+    def embed_documents(self, texts, progress=False):
+        (self.pids / str(os.getpid())).touch()
+        time.sleep(0.5)
+        return super().embed_documents(texts, progress)
+
+
+@pytest.mark.model
+def test_the_seed_folder_built_on_the_cluster_matches_a_local_build(cluster, seed_index, tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEED, seeds / SEED.name)
+    r = qa.build_index(seeds, tmp_path / "index", settings=_on(cluster))
+    assert (r.documents, r.extracted, r.embedded) == (1, 1, r.chunks)
+    _same(tmp_path / "index", seed_index, min_cosine=0.9999)
+
+
+def test_200_documents_then_an_edit_sends_only_that_document(cluster, tmp_path):
+    seeds = _folder(tmp_path / "seeds", 200, "реки")
+    log = tmp_path / "embedded.txt"
+    r = qa.build_index(seeds, tmp_path / "ray", embedder=_Recording(log), settings=_on(cluster))
+    assert (r.documents, r.extracted, r.embedded) == (200, 200, 200)
+    qa.build_index(seeds, tmp_path / "local", embedder=qa.HashEmbedder(64))
+    _same(tmp_path / "ray", tmp_path / "local")
+    log.unlink()
+    (seeds / "d042.txt").write_text("Документ 42 про озёра.\n\nSecond paragraph 42: it flows north.\n")
+    r = qa.build_index(seeds, tmp_path / "ray", embedder=_Recording(log), settings=_on(cluster))
+    assert (r.changed, r.extracted, r.embedded) == (("d042.txt",), 1, 1)
+    assert log.read_text(encoding="utf-8").splitlines() == ["Документ 42 про озёра."]
+    qa.build_index(seeds, tmp_path / "local", embedder=qa.HashEmbedder(64))
+    _same(tmp_path / "ray", tmp_path / "local")
+
+
+def test_a_worker_killed_mid_build_is_retried(cluster, tmp_path):
+    seeds = _folder(tmp_path / "seeds", 200, "горы")
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    done = []
+    build = threading.Thread(
+        target=lambda: done.append(
+            qa.build_index(seeds, tmp_path / "ray", embedder=_Slow(pids), settings=_on(cluster))
+        )
+    )
+    build.start()
+    deadline = time.monotonic() + 120
+    while not any(pids.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    victim = int(next(pids.iterdir()).name)
+    os.kill(victim, signal.SIGKILL)
+    build.join(300)
+    assert done and done[0].documents == 200, "the build did not finish after its worker was killed"
+    assert {int(p.name) for p in pids.iterdir()} - {victim}, "no worker took over"
+    qa.build_index(seeds, tmp_path / "local", embedder=qa.HashEmbedder(64))
+    _same(tmp_path / "ray", tmp_path / "local")
