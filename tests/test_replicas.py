@@ -1,0 +1,48 @@
+"""Replicas: two web chat processes serve one index folder; after a rebuild both answer from the
+new version without a restart (each follows CURRENT; the version's files are memory-mapped, so
+the two share their pages)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import qa
+from bench.load import QUESTION, code_doc, start_app
+
+pytestmark = pytest.mark.slow
+
+
+def test_two_replicas_follow_a_rebuild(tmp_path):
+    from gradio_client import Client
+
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    seeds.mkdir()
+    (seeds / "code.txt").write_text(code_doc("1111"), encoding="utf-8")
+    first = qa.build_index(seeds, index, model="hash-64")  # the replicas load the model the index names
+    started: list = []
+    threads = [threading.Thread(target=lambda: started.append(start_app(seeds, index))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(180)
+    try:
+        assert len(started) == 2
+        clients = [Client(url, verbose=False) for _, url in started]
+
+        def answers() -> list[tuple[str, str]]:
+            return [
+                (out["version"], out["quotes"][0]["text"])
+                for out in (c.predict(QUESTION, api_name="/ask") for c in clients)
+            ]
+
+        assert all(v == first.version and "1111" in text for v, text in answers())
+        (seeds / "code.txt").write_text(code_doc("2222"), encoding="utf-8")
+        second = qa.build_index(seeds, index, model="hash-64")
+        assert second.version != first.version
+        assert all(v == second.version and "2222" in text for v, text in answers())
+    finally:
+        for proc, _ in started:
+            proc.terminate()
+            proc.wait(timeout=30)
