@@ -11,6 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cluster  # noqa: E402
 import load  # noqa: E402
 import quality  # noqa: E402
 import scale  # noqa: E402
@@ -35,6 +36,7 @@ def main() -> None:
         "sync": sync.main,
         "scale": scale.main,
         "load": load.main,
+        "ray": cluster.main,
         "scale-1m": lambda: scale.main((1_000_000,)),  # `make bench-large`: not part of the default run
     }
     chosen = sys.argv[1:] or [name for name in sections if name != "scale-1m"]

@@ -1,16 +1,14 @@
-"""Builds on a real Ray cluster: `ray start --head` with 2 CPUs and a small object store, bound
-to loopback, started by this module and stopped with it. Every cluster build is compared with
+"""Builds on a real Ray cluster: `ray start --head` with 2 CPUs and a 100 MB object store, bound
+to loopback, started by this module and stopped with it (bench/cluster.py). Every cluster build is compared with
 a local build of the same folder."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -19,54 +17,21 @@ import numpy as np
 import pytest
 
 import qa
+from bench.cluster import head
 from tests.conftest import SEED
 
 pytestmark = pytest.mark.slow
-# A test cluster: loopback addresses only, and no token (Ray's default for clusters it starts).
-RAY_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    env = pytest.MonkeyPatch()
-    for k, v in RAY_ENV.items():
-        env.setenv(k, v)
-    ray = pytest.importorskip("ray")  # the qa[ray] extra; `make test` installs it
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    tmp = tempfile.mkdtemp(prefix="qa-ray-")  # short: Ray's socket paths live under it
-    head = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("ray")),
-            "start",
-            "--head",
-            "--block",
-            "--node-ip-address=127.0.0.1",
-            f"--port={port}",
-            "--num-cpus=2",
-            "--object-store-memory=100000000",
-            "--include-dashboard=false",
-            "--disable-usage-stats",
-            f"--temp-dir={tmp}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group, stopped as one below
-    )
-    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the test embedders travel by value
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        ray.shutdown()
-        os.killpg(head.pid, signal.SIGTERM)
-        try:
-            head.wait(5)  # it drains the node first, which a test cluster need not wait for
-        except subprocess.TimeoutExpired:
-            os.killpg(head.pid, signal.SIGKILL)
-            head.wait(10)
-        shutil.rmtree(tmp, ignore_errors=True)
-        env.undo()
+    if importlib.util.find_spec("ray") is None:
+        pytest.skip("the qa[ray] extra is not installed (`make test` installs it)")
+    with head(2) as address:  # sets Ray's variables before ray is first imported
+        import ray
+
+        ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the test embedders travel by value
+        yield address
 
 
 def _on(cluster: str, **kw) -> qa.Settings:

@@ -93,14 +93,16 @@ def _disk_full(e: BaseException) -> bool:
     return (isinstance(e, OSError) and e.errno == errno.ENOSPC) or "No space left on device" in str(e)
 
 
-Result = tuple[str, Document | Skipped, Prepared | None, tuple[np.ndarray, np.ndarray] | None]
+# (source, its Document or why it was skipped, the document prepared for the store, the
+# positions and vectors of the sentences a cluster embedded, the model's dimension)
+Result = tuple[str, Document | Skipped, Prepared | None, tuple[np.ndarray, np.ndarray] | None, int | None]
 
 
 def _local(entries: list[Entry], settings: Settings) -> Iterator[Result]:
     for e in entries:
         got = extract(e.source, e.path)
         doc = prepare(got, settings.chunk_size, settings.chunk_overlap) if isinstance(got, Document) else None
-        yield e.source, got, doc, None
+        yield e.source, got, doc, None, None
 
 
 class _Build:
@@ -137,28 +139,37 @@ class _Build:
     def run(self, path, entries, early, prev, chunker, progress) -> tuple[BuildReport, dict]:
         from tqdm import tqdm
 
-        dim = int(prev.manifest["dim"]) if prev is not None else self.embedder().dim
-        resume = Resume(self.index_dir, self.name, dim)
+        resume = Resume(self.index_dir, self.name)
+        resumed = resume.load()
         todo = [e for e in entries if e.reuse is None and e.skip is None]
         self.total_bytes = sum(e.size for e in entries)
         skipped, skip_hashes = list(early), {}
         with tqdm(total=len(entries), desc="indexing", unit="file", disable=not progress) as bar:
-            a = self.assembly = Assembly(
-                path,
-                dim,
-                prev,
-                resume,
-                lambda texts: self.embedder().embed_documents(texts),
-                lambda n: bar.set_postfix(embedded=n, refresh=False),
-            )
+
+            def assembly(dim: int) -> Assembly:
+                return Assembly(
+                    path,
+                    dim,
+                    prev,
+                    resume,
+                    resumed,
+                    lambda texts: self.embedder().embed_documents(texts),
+                    lambda n: bar.set_postfix(embedded=n, refresh=False),
+                )
+
             if self.settings.ray_address:
                 from .cluster import process
 
-                # The actors load the model themselves; an embedder object is sent only when the
-                # caller gave one (tests), never the one loaded here to learn the dimension.
-                results = process(todo, self.settings, self.name, self.given, a.known_keys(), progress)
+                # The actors load the model; this process never does (it learns the dimension
+                # from the first result). An embedder object is sent only when the caller gave one.
+                old = np.asarray(prev.sentence_keys) if prev is not None else resumed.keys()[:0]
+                known = np.unique(np.concatenate([old, resumed.keys()]))
+                results = process(todo, self.settings, self.name, self.given, known, progress)
+                dim = int(prev.manifest["dim"]) if prev is not None else None
             else:
                 results = _local(todo, self.settings)
+                dim = int(prev.manifest["dim"]) if prev is not None else self.embedder().dim
+            a = self.assembly = assembly(dim) if dim else None
             for e in entries:
                 if e.reuse is not None:
                     a.reuse(e.reuse)
@@ -166,17 +177,19 @@ class _Build:
                     skipped.append(Skipped(e.source, e.skip))
                     skip_hashes[e.source] = e.sha256
                 else:
-                    source, got, doc, embedded = next(results)
+                    source, got, doc, embedded, got_dim = next(results)
                     if source != e.source:  # the cluster keeps the order; anything else is a bug
                         raise RuntimeError(f"build results out of order: {source} for {e.source}")
                     if doc is None:
                         skipped.append(got)
                         skip_hashes[e.source] = e.sha256
                     else:
+                        a = a or assembly(got_dim)
+                        self.assembly = a
                         a.add(doc, got.text, embedded)
                 self.done_bytes += e.size
                 bar.update()
-        if not a.documents:
+        if a is None or not a.documents:
             raise QAError(
                 f"no readable documents (.txt, .md, .html, .pdf, .docx) in {self.settings.seeds}; "
                 "add some and run `qa index` again"
@@ -192,7 +205,7 @@ class _Build:
         skipped.sort(key=lambda s: s.source)
         manifest = {
             "model": self.name,
-            "dim": dim,
+            "dim": a.writer.dim,
             "chunker": chunker,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "counts": {"documents": len(a.documents), "chunks": len(rows), "sentences": int(first[-1])},

@@ -45,12 +45,13 @@ class Assembly:
         dim: int,
         previous: store.Stored | None,
         resume: Resume,
+        resumed: KeyMap,
         embed: Callable[[list[str]], np.ndarray],
         on_embedded: Callable[[int], None] = lambda n: None,
     ):
         self.writer = VersionWriter(path, dim)
         self.previous, self.resume, self.embed, self.on_embedded = previous, resume, embed, on_embedded
-        self.resumed = resume.load()
+        self.resumed = resumed  # what interrupted builds embedded: key -> part << 32 | row
         self.built = KeyMap()  # keys embedded (or queued) in this build -> their row
         self._known: KeyMap | None = None
         self.from_previous, self.from_resume, self.repeats = _Plan(), _Plan(), _Plan()
@@ -72,11 +73,6 @@ class Assembly:
                 keys = np.asarray(self.previous.sentence_keys)
                 self._known.add(keys, np.arange(len(keys)))
         return self._known
-
-    def known_keys(self) -> np.ndarray:
-        """Every key with a vector before this build started (sorted): what a cluster skips."""
-        keys = [self.known.keys(), self.resumed.keys()]
-        return np.unique(np.concatenate(keys))
 
     def reuse(self, i: int) -> None:
         """Document i of the previous version, unchanged: its text, tables and vectors as they are."""
@@ -176,7 +172,7 @@ class Assembly:
         parts = src >> 32
         for p in np.unique(parts):
             vectors = self.resume.vectors(int(p))
-            if vectors is None:
+            if vectors is None or vectors.shape[1] != self.writer.dim:
                 raise QAError(
                     f"the embedding cache in {self.resume.folder} changed during the build; run `qa index` again"
                 )

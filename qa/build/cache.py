@@ -73,13 +73,13 @@ def contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
 class Resume:
     """Parts of (keys, vectors) in index/cache/<model>/, one per embedded batch."""
 
-    def __init__(self, index_dir: Path, model: str, dim: int):
+    def __init__(self, index_dir: Path, model: str):
         self.folder = index_dir / "cache" / re.sub(r"[^\w.-]+", "_", model)
-        self.model, self.dim = model, dim
+        self.model = model
         self.parts: list[Path] = []
 
     def _digest(self, data: bytes) -> str:
-        return hashlib.sha256(f"{self.model}\0{self.dim}\0".encode() + data).hexdigest()
+        return hashlib.sha256(f"{self.model}\0".encode() + data).hexdigest()
 
     def _read(self, part: Path) -> tuple[np.ndarray, np.ndarray] | None:
         try:
@@ -88,7 +88,7 @@ class Resume:
                 raise ValueError("checksum mismatch")
             with np.load(io.BytesIO(data), allow_pickle=False) as z:
                 keys, vectors = z["keys"], z["vectors"]
-            if keys.dtype != KEY or vectors.dtype != np.float16 or vectors.shape != (len(keys), self.dim):
+            if keys.dtype != KEY or vectors.dtype != np.float16 or vectors.shape[:1] != keys.shape:
                 raise ValueError("unexpected arrays")
             return keys, vectors
         except Exception as e:  # noqa: BLE001 - BadZipFile, EOFError, ...: whatever a damaged part raises

@@ -102,7 +102,7 @@ class _Embed:
 
 def _result(row) -> tuple:
     if row["skip"]:
-        return row["source"], Skipped(row["source"], row["skip"]), None, None
+        return row["source"], Skipped(row["source"], row["skip"]), None, None, None
     meta, text = json.loads(row["meta"]), row["text"]
     doc = Prepared(
         meta,
@@ -112,8 +112,9 @@ def _result(row) -> tuple:
         _array(row, "spans").reshape(-1, 2),
         _array(row, "keys"),
     )
-    vectors = np.frombuffer(row["vectors"], np.float16).reshape(-1, int(row["dim"]))
-    return row["source"], make_document(meta, text), doc, (_array(row, "todo"), vectors)
+    dim = int(row["dim"])
+    vectors = np.frombuffer(row["vectors"], np.float16).reshape(-1, dim)
+    return row["source"], make_document(meta, text), doc, (_array(row, "todo"), vectors), dim
 
 
 def process(
@@ -124,7 +125,7 @@ def process(
     known: np.ndarray,
     progress: bool = False,
 ) -> Iterator[tuple]:
-    """(source, Document or Skipped, Prepared, (embedded positions, vectors)) per entry, in order."""
+    """A build.Result per entry, in order."""
     if not entries:
         return
     import ray
