@@ -38,12 +38,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(seeds: Path, index: Path) -> tuple[subprocess.Popen, str]:
+def start_app(seeds: Path, index: Path, command: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+    """app.py (or `command`, e.g. [python, -m, qa, serve]) on a free loopback port, once it answers."""
     port = free_port()
     proc = subprocess.Popen(
         [
-            sys.executable,
-            str(ROOT / "app.py"),
+            *(command or [sys.executable, str(ROOT / "app.py")]),
             "--port",
             str(port),
             "--index",
@@ -64,7 +64,7 @@ def start_app(seeds: Path, index: Path) -> tuple[subprocess.Popen, str]:
         except OSError:
             if proc.poll() is not None:
                 raise RuntimeError(
-                    f"app.py exited with {proc.returncode}; run it by hand to see why"
+                    f"{proc.args[1]} exited with {proc.returncode}; run it by hand to see why"
                 ) from None
             time.sleep(0.5)
     proc.kill()

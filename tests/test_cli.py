@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+import qa
 from qa.cli import main
 
 
@@ -62,3 +63,14 @@ def test_python_dash_m_runs_without_traceback(tmp_path):
     )
     assert r.returncode == 2
     assert r.stderr.startswith("qa: no index in") and "Traceback" not in r.stderr
+
+
+def test_ray_address_comes_from_the_flag_or_the_environment(monkeypatch):
+    from qa.cli import parser
+
+    assert parser().parse_args(["index"]).ray is None  # absent: a local build
+    assert parser().parse_args(["index", "--ray"]).ray == "local"
+    assert parser().parse_args(["index", "--ray", "auto"]).ray == "auto"
+    monkeypatch.setenv("QA_RAY_ADDRESS", "head.example:6379")
+    assert qa.load_settings().ray_address == "head.example:6379"
+    assert qa.load_settings(ray_address="auto").ray_address == "auto"

@@ -8,6 +8,7 @@ import importlib.util
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -135,5 +136,21 @@ def test_a_worker_killed_mid_build_is_retried(cluster, tmp_path):
     build.join(300)
     assert done and done[0].documents == 200, "the build did not finish after its worker was killed"
     assert {int(p.name) for p in pids.iterdir()} - {victim}, "no worker took over"
+    qa.build_index(seeds, tmp_path / "local", embedder=qa.HashEmbedder(64))
+    _same(tmp_path / "ray", tmp_path / "local")
+
+
+def test_the_command_line_joins_the_running_cluster(cluster, tmp_path):
+    seeds = _folder(tmp_path / "seeds", 5, "озёра")
+    out = subprocess.run(
+        [sys.executable, "-m", "qa", "index", "--seeds", str(seeds), "--index", str(tmp_path / "ray")]
+        + ["--model", "hash-64", "--ray", "auto"],
+        env={**os.environ, "RAY_ADDRESS": cluster},  # what `auto` finds, as on a machine of the cluster
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.startswith("5 documents, 5 chunks, 5 embedded")
     qa.build_index(seeds, tmp_path / "local", embedder=qa.HashEmbedder(64))
     _same(tmp_path / "ray", tmp_path / "local")

@@ -4,6 +4,7 @@ the two share their pages)."""
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pytest
@@ -22,7 +23,10 @@ def test_two_replicas_follow_a_rebuild(tmp_path):
     (seeds / "code.txt").write_text(code_doc("1111"), encoding="utf-8")
     first = qa.build_index(seeds, index, model="hash-64")  # the replicas load the model the index names
     started: list = []
-    threads = [threading.Thread(target=lambda: started.append(start_app(seeds, index))) for _ in range(2)]
+    commands = ([sys.executable, "-m", "qa", "serve"], None)  # `qa serve` and app.py, as the README says
+    threads = [
+        threading.Thread(target=lambda c=c: started.append(start_app(seeds, index, c))) for c in commands
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -57,7 +57,7 @@ class Assembly:
         self.from_previous, self.from_resume, self.repeats = _Plan(), _Plan(), _Plan()
         self.fresh: list[np.ndarray] = []  # per document: which sentences went through the model
         self.queue: list[tuple[np.ndarray, list[str], np.ndarray]] = []  # rows, texts, keys
-        self.queued = 0
+        self.queued = self.embedded = 0  # sentences waiting for the model; sentences embedded so far
         self.arrived: list[tuple[np.ndarray, np.ndarray]] = []  # keys and vectors a cluster embedded
         self.documents: list[tuple[str, str, str | None]] = []  # (source, sha256, date) as written
         if previous is not None:
@@ -86,7 +86,7 @@ class Assembly:
         rows["byte_end"] -= b0
         doc = Prepared(
             {k: v for k, v in row.items() if k != "bytes"},
-            prev.documents.texts.data[b0:b1],
+            prev.documents.texts.read(b0, b1),
             rows,
             np.diff(np.asarray(prev.sentence_first[c0 : c1 + 1])),
             np.array(prev.sentence_spans[s0:s1]),
@@ -151,14 +151,16 @@ class Assembly:
         vectors = np.asarray(self.embed(texts), np.float16)
         self.writer.put(rows, vectors)
         self.resume.save(keys, vectors)
-        self.on_embedded(len(texts))
+        self.embedded += len(texts)
+        self.on_embedded(self.embedded)
 
     def _save_arrived(self) -> None:
         if self.arrived:
             self.resume.save(
                 np.concatenate([k for k, _ in self.arrived]), np.concatenate([v for _, v in self.arrived])
             )
-            self.on_embedded(sum(len(k) for k, _ in self.arrived))
+            self.embedded += sum(len(k) for k, _ in self.arrived)
+            self.on_embedded(self.embedded)
             self.arrived = []
 
     def close(self) -> tuple[np.ndarray, int]:

@@ -36,7 +36,10 @@ from .tables import (
     TEXTS,
     ChunkTable,
     DocumentTable,
+    RowFile,
     Texts,
+    map_file,
+    npy_header,
 )
 
 log = logging.getLogger(__name__)
@@ -51,7 +54,9 @@ KEEP_VERSIONS = 2  # the current one and its predecessor, which questions in fli
 # on this machine); the texts, tables and lexical files, which quotes and citations are cut from,
 # are checksummed at every load.
 BULK = (SENTENCES, FAISS_FILE)
-LEXICAL_PER_TEXT_BYTE = 1.0
+LEXICAL_PER_TEXT_BYTE = (
+    0.6  # BM25 on disk per byte of text: 0.56 at 100k scale-bench chunks (49 MB for 87 MB)
+)
 CHECK_BLOCK = 1 << 18  # chunks checked at a time when a version is opened
 _REBUILD = "rebuild it with `qa index` (or qa.build_index)"
 _VERSION_NAME = re.compile(r"[0-9A-Za-z][\w.-]*")  # what new_version_dir makes
@@ -69,7 +74,7 @@ class Stored:
     vectors: object  # faiss.Index over chunk vectors
     sentence_spans: np.ndarray  # (n_sentences, 2) [start, end) document offsets, grouped by chunk
     sentence_first: np.ndarray  # (n_chunks + 1,) chunk i owns sentences sentence_first[i]:sentence_first[i+1]
-    sentence_vectors: np.ndarray  # (n_sentences, dim), memory-mapped
+    sentence_vectors: RowFile  # (n_sentences, dim) float16, rows read when indexed
     sentence_keys: np.ndarray  # (n_sentences,) text hashes: the next build's embedding cache
 
     @property
@@ -292,7 +297,9 @@ def _open(name: str, path: Path, manifest: dict) -> Stored:
     chunks, first, spans, keys = (
         _map(path / f) for f in (CHUNKS, SENTENCE_FIRST, SENTENCE_SPANS, SENTENCE_KEYS)
     )
-    sentences = _map(path / SENTENCES)
+    sentences = RowFile(path / SENTENCES)
+    if sentences.size != sentences.offset + len(sentences) * sentences.row_bytes:
+        raise IndexMismatch(f"index file {path / SENTENCES} does not hold its vectors; {_REBUILD}")
     # IVF lists are memory-mapped: replicas share the pages, and a load reads nothing it does not
     # search (IO_FLAG_MMAP instead would make them faiss's on-disk lists, 7x slower per query).
     # A flat index is read: its vectors are searched with one matrix product (retrieve.py), and
@@ -312,12 +319,12 @@ def _open(name: str, path: Path, manifest: dict) -> Stored:
 def _map(path: Path) -> np.ndarray:
     """A .npy file memory-mapped, as a plain array over the mapping (np.memmap's own indexing
     costs ~15 us a call, ~100 calls a question)."""
-    from .writer import npy_header
-
-    shape, dtype, _ = npy_header(path)
-    if 0 in shape:  # nothing to map: an empty mapping is an error
-        return np.zeros(shape, dtype)
-    return np.asarray(np.load(path, mmap_mode="r"))
+    shape, dtype, offset = npy_header(path)
+    count = int(np.prod(shape))
+    data = map_file(path)
+    if len(data) != offset + count * dtype.itemsize:
+        raise IndexMismatch(f"index file {path} does not hold its {shape} array; {_REBUILD}")
+    return np.frombuffer(data, dtype, count, offset).reshape(shape) if count else np.zeros(shape, dtype)
 
 
 def _check(path, docs, chunks, first, spans, keys, sentences, vectors, blob: int) -> None:

@@ -1,15 +1,17 @@
 """The dense index of a version: each chunk's vector (the normalised mean of its sentence
 vectors) in FAISS, exact up to EXACT_MAX chunks and IVF-Flat above, with nprobe tuned on the
-version's own sentence vectors. Vectors are read from the files a block at a time, so a build
-never holds them all (at 1M chunks FAISS's own copy, 1.5 GB, is the only whole one)."""
+version's own sentence vectors. Vectors are read from the files a block at a time (pread, no
+memory map), so a build never holds them all (at 1M chunks FAISS's own copy, 1.5 GB, is the
+only whole one)."""
 
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import numpy as np
+
+from .tables import RowFile
 
 log = logging.getLogger(__name__)
 
@@ -31,34 +33,10 @@ BLOCK = 16_384  # rows read at a time: 12 MB of float16 sentence vectors at 384 
 FAISS_FILE = "vectors.faiss"
 
 
-class Rows:
-    """Row blocks of a 2-d .npy file read with pread: no memory map, whose touched pages would
-    count as the build's own memory."""
-
-    def __init__(self, path: Path):
-        from .writer import npy_header
-
-        self.shape, self.dtype, self.offset = npy_header(path)
-        self.row_bytes = self.shape[1] * self.dtype.itemsize
-        self.fd = os.open(path, os.O_RDONLY)
-
-    def __call__(self, a: int, b: int) -> np.ndarray:
-        data = os.pread(self.fd, (b - a) * self.row_bytes, self.offset + a * self.row_bytes)
-        return np.frombuffer(data, self.dtype).reshape(b - a, self.shape[1]).astype(np.float32)
-
-    def pick(self, rows: np.ndarray) -> np.ndarray:
-        return (
-            np.concatenate([self(int(r), int(r) + 1) for r in rows])
-            if len(rows)
-            else np.zeros((0, self.shape[1]), np.float32)
-        )
-
-    def blocks(self):
-        for a in range(0, self.shape[0], BLOCK):
-            yield a, self(a, min(a + BLOCK, self.shape[0]))
-
-    def close(self) -> None:
-        os.close(self.fd)
+def _blocks(rows: RowFile):
+    """(first row, rows as float32) a block at a time."""
+    for a in range(0, len(rows), BLOCK):
+        yield a, rows.rows(a, min(a + BLOCK, len(rows))).astype(np.float32)
 
 
 def chunk_vectors(sentences: Path, first: np.ndarray, out: Path) -> None:
@@ -67,41 +45,37 @@ def chunk_vectors(sentences: Path, first: np.ndarray, out: Path) -> None:
     no gain in rank-1 hits on XQuAD dev (ru / en: chunk + best-sentence vectors .962/.976; best
     sentence alone .959/.976)."""
     n = len(first) - 1
-    src = Rows(sentences)
+    src = RowFile(sentences)
     dim = src.shape[1]
     with out.open("wb") as f:
         np.lib.format.write_array_header_1_0(f, {"descr": "<f4", "fortran_order": False, "shape": (n, dim)})
         c = 0
         while c < n:  # chunks [c, e) whose sentences fit in one block (at least one chunk)
             e = min(n, max(c + 1, int(np.searchsorted(first, first[c] + BLOCK, "right")) - 1))
-            v = src(int(first[c]), int(first[e]))
+            v = src.rows(int(first[c]), int(first[e])).astype(np.float32)
             mean = np.add.reduceat(v, first[c:e] - first[c], axis=0)
             norms = np.linalg.norm(mean, axis=1, keepdims=True)
             f.write((mean / np.where(norms > 0, norms, 1.0)).astype(np.float32).tobytes())
             c = e
-    src.close()
 
 
 def build(path: Path, chunks: Path, sentences: Path) -> dict:
     """Write vectors.faiss from the chunk vectors; returns what the manifest records of it."""
     import faiss
 
-    vec = Rows(chunks)
+    vec = RowFile(chunks)
     n, dim = vec.shape
-    try:
-        if n <= EXACT_MAX:
-            index, info = faiss.IndexFlatIP(dim), {"kind": "flat"}
-            for _, block in vec.blocks():
-                index.add(block)
-        else:
-            index, info = _ivf(vec, sentences)
-        faiss.write_index(index, str(path / FAISS_FILE))
-    finally:
-        vec.close()
+    if n <= EXACT_MAX:
+        index, info = faiss.IndexFlatIP(dim), {"kind": "flat"}
+        for _, block in _blocks(vec):
+            index.add(block)
+    else:
+        index, info = _ivf(vec, sentences)
+    faiss.write_index(index, str(path / FAISS_FILE))
     return info
 
 
-def _ivf(vec: Rows, sentences: Path) -> tuple[object, dict]:
+def _ivf(vec: RowFile, sentences: Path) -> tuple[object, dict]:
     import faiss
 
     n, dim = vec.shape
@@ -111,16 +85,17 @@ def _ivf(vec: Rows, sentences: Path) -> tuple[object, dict]:
     log.info("training IVF with %d lists", lists)
     sample = np.sort(rng.choice(n, min(n, IVF_TRAIN_PER_LIST * lists), replace=False))
     parts = []
-    for a, block in vec.blocks():
+    for a, block in _blocks(vec):
         sel = sample[(sample >= a) & (sample < a + len(block))]
         parts.append(block[sel - a])
     index.train(np.concatenate(parts))
     del parts
-    for _, block in vec.blocks():
+    for _, block in _blocks(vec):
         index.add(block)
-    sent = Rows(sentences)
-    probes = sent.pick(np.sort(rng.choice(sent.shape[0], min(PROBES, sent.shape[0]), replace=False)))
-    sent.close()
+    sent = RowFile(sentences)
+    probes = sent.take(np.sort(rng.choice(len(sent), min(PROBES, len(sent)), replace=False))).astype(
+        np.float32
+    )
     want = _exact_top10(vec, probes)
     for nprobe in [c for c in NPROBE_CHOICES if c < lists] + [lists]:  # all lists: exact
         index.nprobe = nprobe
@@ -132,11 +107,11 @@ def _ivf(vec: Rows, sentences: Path) -> tuple[object, dict]:
     return index, {"kind": "ivf", "lists": lists, "nprobe": nprobe, "probe_recall@10": round(recall, 4)}
 
 
-def _exact_top10(vec: Rows, probes: np.ndarray) -> np.ndarray:
+def _exact_top10(vec: RowFile, probes: np.ndarray) -> np.ndarray:
     """The exact 10 nearest chunks of each probe, a block of chunk vectors at a time."""
     best_s = np.full((len(probes), 0), -np.inf, np.float32)
     best_i = np.zeros((len(probes), 0), np.int64)
-    for a, block in vec.blocks():
+    for a, block in _blocks(vec):
         s = np.concatenate([best_s, probes @ block.T], axis=1)
         i = np.concatenate(
             [best_i, np.broadcast_to(np.arange(a, a + len(block)), (len(probes), len(block)))], axis=1

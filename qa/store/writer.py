@@ -13,17 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .tables import (
-    CHUNK_ROW,
-    CHUNKS,
-    DOCUMENTS,
-    KEY,
-    SENTENCE_FIRST,
-    SENTENCE_KEYS,
-    SENTENCE_SPANS,
-    SENTENCES,
-    TEXTS,
-)
+from . import tables
+from .tables import CHUNK_ROW, KEY, npy_header
 
 VECTOR = np.dtype("<f2")  # float16 halves the largest file; cosines change in the fourth decimal
 COPY_CHUNK = 1 << 26  # bytes per copy_file_range call
@@ -41,15 +32,6 @@ class Prepared:
     counts: np.ndarray  # (n_chunks,) int64
     spans: np.ndarray  # (n_sentences, 2) int64
     keys: np.ndarray  # (n_sentences,) KEY
-
-
-def npy_header(path: Path) -> tuple[tuple[int, ...], np.dtype, int]:
-    """Shape, dtype and data offset of a .npy file, without mapping or reading its data."""
-    with path.open("rb") as f:
-        fmt = np.lib.format
-        read = fmt.read_array_header_1_0 if fmt.read_magic(f) == (1, 0) else fmt.read_array_header_2_0
-        shape, _, dtype = read(f)
-        return shape, dtype, f.tell()
 
 
 def _header(n: int, dim: int) -> bytes:
@@ -95,9 +77,9 @@ def _copy(src_fd: int, dst_fd: int, count: int, src_off: int, dst_off: int) -> N
 class VersionWriter:
     def __init__(self, path: Path, dim: int):
         self.path, self.dim, self.row_bytes = path, dim, dim * VECTOR.itemsize
-        self._texts = (path / TEXTS).open("wb")
-        self._docs = (path / DOCUMENTS).open("w", encoding="utf-8")
-        self._sent = (path / SENTENCES).open("w+b")
+        self._texts = (path / tables.TEXTS).open("wb")
+        self._docs = (path / tables.DOCUMENTS).open("w", encoding="utf-8")
+        self._sent = (path / tables.SENTENCES).open("w+b")
         self._sent.write(_header(0, dim))
         self.offset = self._sent.tell()
         self._rows: list[np.ndarray] = []
@@ -157,13 +139,15 @@ class VersionWriter:
         rows = np.concatenate(self._rows) if self._rows else np.zeros(0, CHUNK_ROW)
         counts = np.concatenate(self._counts) if self._counts else np.zeros(0, np.int64)
         first = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        np.save(self.path / CHUNKS, rows)
-        np.save(self.path / SENTENCE_FIRST, first)
+        np.save(self.path / tables.CHUNKS, rows)
+        np.save(self.path / tables.SENTENCE_FIRST, first)
         np.save(
-            self.path / SENTENCE_SPANS,
+            self.path / tables.SENTENCE_SPANS,
             np.concatenate(self._spans) if self._spans else np.zeros((0, 2), np.int64),
         )
-        np.save(self.path / SENTENCE_KEYS, np.concatenate(self._keys) if self._keys else np.zeros(0, KEY))
+        np.save(
+            self.path / tables.SENTENCE_KEYS, np.concatenate(self._keys) if self._keys else np.zeros(0, KEY)
+        )
         self._rows = self._counts = self._spans = self._keys = []
         header = _header(self.sentences, self.dim)
         if len(header) != self.offset:  # numpy pads for this; never seen otherwise
