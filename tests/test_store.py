@@ -48,6 +48,7 @@ def test_manifest_describes_the_index(index, fake):
     assert m["chunker"] == {"name": "recursive-v1+razdel", "size": 1000, "overlap": 0}
     assert set(m["files"]) == {"ru.txt", "en.md"}
     assert m["files"]["ru.txt"]["date"] == "2021-03-04"
+    assert (m["files"]["ru.txt"]["chars"], m["files"]["ru.txt"]["chunks"]) == (146, 1)
     assert m["counts"] == {"documents": 2, "chunks": 2, "sentences": 9}
     files = {
         "vectors.faiss",

@@ -189,7 +189,7 @@ class _Build:
                         a.add(doc, got.text, embedded)
                 self.done_bytes += e.size
                 bar.update()
-        if a is None or not a.documents:
+        if a is None or not a.files:
             raise QAError(
                 f"no readable documents (.txt, .md, .html, .pdf, .docx) in {self.settings.seeds}; "
                 "add some and run `qa index` again"
@@ -208,14 +208,14 @@ class _Build:
             "dim": a.writer.dim,
             "chunker": chunker,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "counts": {"documents": len(a.documents), "chunks": len(rows), "sentences": int(first[-1])},
-            "files": {s: {"sha256": h, "date": d} for s, h, d in a.documents},
-            "skipped": {s.source: {"reason": s.reason, "sha256": skip_hashes.get(s.source)} for s in skipped},
+            "counts": {"documents": len(a.files), "chunks": len(rows), "sentences": int(first[-1])},
+            "files": a.files,
+            "skipped": {s.source: s.reason for s in skipped},
+            # the bytes each skip was decided on: the same bytes are not read again to be refused again
+            "skipped_sha256": skip_hashes,
             "faiss": faiss,
         }
-        report = BuildReport(
-            len(a.documents), len(rows), embedded, skipped=tuple(skipped), extracted=len(todo)
-        )
+        report = BuildReport(len(a.files), len(rows), embedded, skipped=tuple(skipped), extracted=len(todo))
         return report, manifest
 
 
@@ -241,8 +241,14 @@ def build_index(
         prev, why = _previous(index_dir, name, chunker)
         old = _old_files(index_dir)
         indexed = {r["source"]: (i, r["sha256"]) for i, r in enumerate(prev.documents.rows)} if prev else {}
-        old_skipped = prev.manifest.get("skipped", {}) if prev else {}
-        entries, early = scan(seeds, settings.max_file_mb * 1_000_000, indexed, old_skipped)
+        m = prev.manifest if prev else {}
+        entries, early = scan(
+            seeds,
+            settings.max_file_mb * 1_000_000,
+            indexed,
+            m.get("skipped", {}),
+            m.get("skipped_sha256", {}),
+        )
         kept = [e.source for e in entries if e.reuse is not None]
         if (
             prev is not None
@@ -273,7 +279,9 @@ def build_index(
                 raise build.disk_full(path) from e
             raise
         shutil.rmtree(index_dir / "cache", ignore_errors=True)  # the new version holds every vector now
-    added, changed, removed, renamed, unchanged = _diff(old, [(s, h) for s, h, _ in build.assembly.documents])
+    added, changed, removed, renamed, unchanged = _diff(
+        old, [(s, f["sha256"]) for s, f in build.assembly.files.items()]
+    )
     return dataclasses.replace(
         report,
         added=tuple(added),
@@ -297,7 +305,7 @@ def index_status(seeds: str | Path, index: str | Path) -> dict:
         return {"built": False, "stale": True}
     # Raw-byte hashes only (no decoding or PDF extraction): a page load must stay cheap.
     indexed = {s: f["sha256"] for s, f in manifest["files"].items()}
-    skipped = {s: r["reason"] if isinstance(r, dict) else r for s, r in manifest.get("skipped", {}).items()}
+    skipped = manifest.get("skipped", {})
     seeds = Path(seeds)
     try:
         now = {printable(p.relative_to(seeds).as_posix()): p for p in list_files(seeds)}

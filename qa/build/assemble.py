@@ -59,7 +59,7 @@ class Assembly:
         self.queue: list[tuple[np.ndarray, list[str], np.ndarray]] = []  # rows, texts, keys
         self.queued = self.embedded = 0  # sentences waiting for the model; sentences embedded so far
         self.arrived: list[tuple[np.ndarray, np.ndarray]] = []  # keys and vectors a cluster embedded
-        self.documents: list[tuple[str, str, str | None]] = []  # (source, sha256, date) as written
+        self.files: dict[str, dict] = {}  # what the manifest says of each document written
         if previous is not None:
             doc = np.asarray(previous.chunks.rows["doc"])
             self._doc_chunks = np.searchsorted(doc, np.arange(len(previous.documents) + 1))
@@ -92,14 +92,14 @@ class Assembly:
             np.array(prev.sentence_spans[s0:s1]),
             np.array(prev.sentence_keys[s0:s1]),
         )
-        first = self._add(doc)
+        first = self._add(doc, prev.manifest["files"][row["source"]]["chars"])
         self.from_previous.add(np.arange(s0, s1), first + np.arange(s1 - s0))
         self.fresh.append(np.zeros(s1 - s0, bool))
 
     def add(self, doc: Prepared, text: str, embedded: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """A new or changed document. `embedded`: (positions, vectors) of the sentences a
         cluster already embedded; the others are looked up or queued for the model."""
-        first = self._add(doc)
+        first = self._add(doc, len(text))
         keys, m = doc.keys, len(doc.keys)
         rows = first + np.arange(m)
         fresh = np.zeros(m, bool)
@@ -136,8 +136,16 @@ class Assembly:
         if self.queued >= RESUME_BATCH:
             self.flush()
 
-    def _add(self, doc: Prepared) -> int:
-        self.documents.append((doc.meta["source"], doc.meta["sha256"], doc.meta.get("date")))
+    def _add(self, doc: Prepared, chars: int) -> int:
+        m = doc.meta
+        # chunks: the documents panel shows how many passages each file has
+        self.files[m["source"]] = {
+            "sha256": m["sha256"],
+            "chars": chars,
+            "date": m.get("date"),
+            "title": m.get("title"),
+            "chunks": len(doc.rows),
+        }
         return self.writer.add(doc)
 
     def flush(self) -> None:

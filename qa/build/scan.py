@@ -26,11 +26,15 @@ class Entry:
 
 
 def scan(
-    seeds: Path, max_bytes: int, indexed: dict[str, tuple[int, str]], skipped: dict[str, dict]
+    seeds: Path,
+    max_bytes: int,
+    indexed: dict[str, tuple[int, str]],
+    skipped: dict[str, str],
+    skipped_sha256: dict[str, str],
 ) -> tuple[list[Entry], list[Skipped]]:
     """Entries for the files under seeds (in order), and the files skipped before reading.
-    `indexed`: source -> (document number, sha256) in the previous version; `skipped`: its
-    manifest's skipped files, source -> {"reason", "sha256"}."""
+    `indexed`: source -> (document number, sha256) in the previous version; `skipped` and
+    `skipped_sha256`: its manifest's skipped files, source -> reason and source -> sha256."""
     if not seeds.is_dir():
         raise SeedsNotFound(f"documents folder {seeds} does not exist; create it and put documents in it")
     entries, early = [], []
@@ -54,7 +58,6 @@ def scan(
             early.append(Skipped(source, e.strerror or str(e)))
             continue
         doc, old = indexed.get(source, (None, None))
-        skip = skipped.get(source, {})
         entries.append(
             Entry(
                 source,
@@ -62,7 +65,7 @@ def scan(
                 digest,
                 size,
                 reuse=doc if old == digest else None,
-                skip=skip.get("reason") if skip.get("sha256") == digest else None,
+                skip=skipped.get(source) if skipped_sha256.get(source) == digest else None,
             )
         )
     return entries, early
