@@ -4,6 +4,7 @@ the two share their pages)."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import threading
 
@@ -31,9 +32,10 @@ def test_two_replicas_follow_a_rebuild(tmp_path):
         t.start()
     for t in threads:
         t.join(180)
+    clients = []
     try:
         assert len(started) == 2
-        clients = [Client(url, verbose=False) for _, url in started]
+        clients += [Client(url, verbose=False) for _, url in started]
 
         def answers() -> list[tuple[str, str]]:
             return [
@@ -47,6 +49,12 @@ def test_two_replicas_follow_a_rebuild(tmp_path):
         assert second.version != first.version
         assert all(v == second.version and "2222" in text for v, text in answers())
     finally:
+        for c in clients:  # its heartbeat stream would keep a server waiting at shutdown
+            c.close()
         for proc, _ in started:
             proc.terminate()
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a server may wait for its clients' streams to close
+                proc.kill()
+                proc.wait(timeout=10)
