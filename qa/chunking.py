@@ -57,15 +57,68 @@ def split_text(text: str, size: int, overlap: int) -> list[tuple[int, int]]:
     return spans
 
 
+# Boilerplate that news text glues to its first sentence with no stop in between ("date
+# 2017-08-08 Фото предоставлено пресс-службой акимата ... По данным ..."): a leading date, and a
+# photo or source credit, which runs up to the first capitalised function word that opens the
+# real sentence (within CREDIT_WORDS words; otherwise it is left alone).
+_DATE_HEAD = re.compile(
+    r"(?:date\s+)?(?:\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?(?=\s|$)",
+    re.I,
+)
+_CREDIT = re.compile(r"(?:фото|фотография|иллюстрация|источник|photo|photograph|image|source|credit)\b", re.I)
+_OPENERS = frozenset(
+    """в во на по с со к ко у о об от до из за для при как так это этот эта эти но и а он она они мы
+    я вчера сегодня согласно кроме также после перед между если когда где уже еще ещё все всего около
+    the a an in on at by for from with as it he she they we this that these according after before
+    yesterday today last""".split()
+)
+CREDIT_WORDS = 15
+_WORD = re.compile(r"\S+")
+
+
+def _boilerplate(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentence text[start:end] with a leading date and credit split off as their own spans."""
+    out = []
+    m = _DATE_HEAD.match(text, start, end)
+    if m and text[m.end() : end].strip():
+        out.append((start, m.end()))
+        start = m.end() + len(text[m.end() : end]) - len(text[m.end() : end].lstrip())
+    if _CREDIT.match(text, start, end):
+        for i, w in enumerate(_WORD.finditer(text, start, end)):
+            if i > CREDIT_WORDS:
+                break
+            word = w.group().strip("«»\"'(),:;-–—")
+            initial = len(word) == 1 and w.group().endswith(".")  # "Фото В. Иванова"
+            if i and word[:1].isupper() and word.lower() in _OPENERS and not initial:
+                out.append((start, len(text[: w.start()].rstrip())))
+                start = w.start()
+                break
+    return [*out, (start, end)]
+
+
+def boilerplate(segment: str) -> bool:
+    """Is this segment a bare date or a photo/source credit (no sentence: nothing to quote)?"""
+    seg = segment.strip()
+    if _DATE_HEAD.fullmatch(seg):
+        return True
+    return (
+        bool(_CREDIT.match(seg))
+        and not seg.endswith((".", "!", "?", "…"))
+        and len(seg.split()) <= CREDIT_WORDS
+    )
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """[start, end) spans of the sentences of text (razdel knows Russian and English
     abbreviations); a line break always ends a sentence, since headings, list items and
-    datelines carry no final stop."""
+    datelines carry no final stop. A date or photo credit glued to a sentence is its own span."""
     from razdel import sentenize
 
     out, pos = [], 0
     for line in text.split("\n"):
-        out += [(pos + s.start, pos + s.stop) for s in sentenize(line) if s.text.strip()]
+        for s in sentenize(line):
+            if s.text.strip():
+                out += _boilerplate(text, pos + s.start, pos + s.stop)
         pos += len(line) + 1
     return out
 

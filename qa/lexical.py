@@ -27,6 +27,7 @@ when where which while who whom whose why will with would you your
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]")
+_SURNAME_STEM = 6  # shorter stems ending in -ов/-ев are mostly common words ("слов", "готов" stay)
 
 
 @functools.cache
@@ -48,13 +49,21 @@ def _stemmers():
     return Stemmer.Stemmer("russian"), Stemmer.Stemmer("english"), frozenset(stop)
 
 
+def cyrillic(text: str) -> bool:
+    """Is the text (at least partly) in Cyrillic script?"""
+    return bool(_CYRILLIC.search(text))
+
+
 @functools.lru_cache(maxsize=200_000)
 def _stem(word: str) -> str | None:
     ru, en, stop = _stemmers()
     if word in stop:
         return None
     if _CYRILLIC.search(word):
-        return ru.stemWord(word)
+        s = ru.stemWord(word)
+        # Snowball takes a surname's -ов/-ев for an ending in one case and not in another
+        # ("Бекенов" -> бекен, "БЕКЕНОВА" -> бекенов): cut it in every case.
+        return s[:-2] if len(s) >= _SURNAME_STEM and s.endswith(("ов", "ев")) else s
     if _LATIN.search(word):
         return en.stemWord(word)
     return word

@@ -1,7 +1,8 @@
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.chunking import chunk_document, split_text
+from qa.chunking import boilerplate, chunk_document, sentences, split_text
 from qa.types import Document
 
 ALPHABET = st.characters(codec="utf-8", exclude_categories=["Cs"]) | st.sampled_from(list("\n\n .!?абвгд"))
@@ -38,3 +39,48 @@ def test_ids_are_stable_and_distinct():
     a, b = chunk_document(doc, 50), chunk_document(doc, 50)
     assert a == b
     assert len({c.id for c in a}) == len(a)
+
+
+SEED_HEAD = (
+    " date 2017-08-08 Фото предоставлено пресс-службой акимата Актюбинской области По данным заместителя"
+    " акима области Кайрата БЕКЕНОВА, модернизировано 10 предприятий. Второе предложение."
+)
+
+
+def test_dateline_and_photo_credit_are_their_own_segments():
+    spans = sentences(SEED_HEAD)
+    assert [SEED_HEAD[a:b] for a, b in spans] == [
+        "date 2017-08-08",
+        "Фото предоставлено пресс-службой акимата Актюбинской области",
+        "По данным заместителя акима области Кайрата БЕКЕНОВА, модернизировано 10 предприятий.",
+        "Второе предложение.",
+    ]
+    assert boilerplate("date 2017-08-08") and boilerplate(SEED_HEAD[spans[1][0] : spans[1][1]])
+    assert not boilerplate(SEED_HEAD[spans[2][0] : spans[2][1]])
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        ("Photo: Reuters The minister said so.", ["Photo: Reuters", "The minister said so."]),
+        ("2020-01-01 Text here.", ["2020-01-01", "Text here."]),
+        ("Фото В. Иванова висят в музее.", ["Фото В. Иванова висят в музее."]),  # an initial is no opener
+        ("Источник данных неизвестен. Дальше.", ["Источник данных неизвестен.", "Дальше."]),  # a sentence
+    ],
+)
+def test_only_boilerplate_is_split_off(text, pieces):
+    assert [text[a:b] for a, b in sentences(text)] == pieces
+    assert not boilerplate(pieces[-1])
+
+
+PIECES = st.sampled_from(["date 2021-03-04 ", "Фото ", "Photo: ", " По ", " The ", "Мост. ", "\n"]) | st.text(
+    ALPHABET, max_size=12
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(PIECES, max_size=30).map("".join))
+def test_sentences_are_ordered_disjoint_and_inside_the_text(text):
+    spans = sentences(text)
+    assert all(0 <= a < b <= len(text) and text[a:b].strip() for a, b in spans)
+    assert all(b1 <= a2 for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False))

@@ -1,4 +1,4 @@
-from qa.lexical import Lexical, tokenize
+from qa.lexical import Lexical, cyrillic, tokenize
 
 
 def test_stems_each_word_in_its_own_language():
@@ -21,3 +21,15 @@ def test_scores_rank_the_matching_text_first(tmp_path):
     assert (again.scores("museum paintings") == lex.scores("museum paintings")).all()
     assert again.idf("мост") > 0
     assert not again.scores("слово которого нет").any()
+
+
+def test_a_surname_has_one_stem_in_every_case():
+    # Snowball stems "Бекенов" to бекен but "БЕКЕНОВА" to бекенов; both must meet.
+    assert tokenize("Бекенов") == tokenize("БЕКЕНОВА") == tokenize("Бекенову")
+    assert tokenize("Сапарбаев") == tokenize("САПАРБАЕВА")
+    # Short stems ending in -ов are common words and keep it.
+    assert tokenize("готовый") == ["готов"] and tokenize("слова") == ["слов"]
+
+
+def test_cyrillic_script_is_recognised():
+    assert cyrillic("Какой объём?") and cyrillic("Tesla и Эдисон") and not cyrillic("Tesla 1943")

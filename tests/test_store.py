@@ -8,6 +8,7 @@ import pytest
 
 import qa
 from qa import store
+from qa.build import CHUNKER
 from qa.documents import read_document
 from qa.store.tables import RowFile, Texts
 from tests.conftest import RU
@@ -46,7 +47,7 @@ def test_manifest_describes_the_index(index, fake):
     m = store.read_manifest(index)
     assert m["format_version"] == store.FORMAT_VERSION == 2
     assert (m["model"], m["dim"]) == (fake.name, fake.dim)
-    assert m["chunker"] == {"name": "recursive-v1+razdel", "size": 1000, "overlap": 0}
+    assert m["chunker"] == {"name": CHUNKER, "size": 1000, "overlap": 0}
     assert set(m["files"]) == {"ru.txt", "en.md"}
     assert m["files"]["ru.txt"]["date"] == "2021-03-04"
     assert (m["files"]["ru.txt"]["chars"], m["files"]["ru.txt"]["chunks"]) == (len(RU), 1)
