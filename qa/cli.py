@@ -10,7 +10,7 @@ import logging
 import sys
 from dataclasses import asdict
 
-from .answer import answer_dict
+from .answer import answer_dict, answer_text
 from .errors import QAError
 
 
@@ -145,8 +145,11 @@ def run(args: argparse.Namespace) -> int:
         a = qa.Assistant(qa.Retriever.load(settings.index, args.model, settings=settings)).ask(args.question)
         if settings.llm_url:
             _ask_llm(a, settings, args.json)
-        else:
-            print(json.dumps(answer_dict(a), ensure_ascii=False, indent=1) if args.json else a.text)
+        elif args.json:
+            print(json.dumps(answer_dict(a), ensure_ascii=False, indent=1))
+        else:  # the answer span inside each quote: bold on a terminal, **marked** elsewhere
+            bold = (lambda s: f"[1m{s}[0m") if sys.stdout.isatty() else (lambda s: f"**{s}**")
+            print(answer_text(a.question, a.quotes, bold) if a.found else a.text)
     elif args.cmd == "mcp":
         from .mcp_server import run_stdio
 

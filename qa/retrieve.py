@@ -15,7 +15,7 @@ import numpy as np
 from . import store
 from .embedding import Embedder, load_embedder
 from .errors import BadQuestion, IndexMismatch, IndexNotFound
-from .lexical import Lexical
+from .lexical import Lexical, cyrillic
 from .settings import Settings, load_settings
 from .types import Chunk, Document, Hit
 
@@ -27,6 +27,11 @@ POOL = 50  # candidates taken from each side before fusion
 # chunk vectors alone .913/.938, RRF .908/.953, this fusion at w=.5 .938/.959 (chunk vectors),
 # at w=.7 with best sentences .959/.976, w=.9 .946/.968.
 DENSE_WEIGHT = 0.7
+# Between a question and a chunk in different scripts (English question, Russian text) BM25 sees
+# only digits and Latin names, and its scale says nothing: such chunks rank by the dense side
+# alone. English questions on the Russian XQuAD articles 0-11 (the fitting part), rank-1 hits:
+# w=.7 .807, .8 .842, .9 .863, 1.0 .870 (held-back articles 12-23: .832, .835, .832, .829).
+CROSS_DENSE_WEIGHT = 1.0
 MAX_QUESTION_CHARS = 2000  # longer input is cut: no question needs more, and the model reads 512 tokens
 
 
@@ -56,8 +61,9 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     return np.arange(len(scores)) if len(scores) <= k else np.argpartition(-scores, k)[:k]
 
 
-def fuse(dense: np.ndarray, lexical: np.ndarray, w: float = DENSE_WEIGHT) -> np.ndarray:
-    """Normalised-score fusion over the candidate pool: each side min-max scaled to [0, 1]."""
+def fuse(dense: np.ndarray, lexical: np.ndarray, w: float | np.ndarray = DENSE_WEIGHT) -> np.ndarray:
+    """Normalised-score fusion over the candidate pool: each side min-max scaled to [0, 1];
+    `w` is the dense side's weight, one for all or one per chunk."""
     span = dense.max() - dense.min()
     dn = (dense - dense.min()) / span if span > 0 else np.ones_like(dense)
     top = lexical.max()
@@ -68,6 +74,7 @@ def fuse(dense: np.ndarray, lexical: np.ndarray, w: float = DENSE_WEIGHT) -> np.
 class Retriever:
     def __init__(self, stored: store.Stored, lexical: Lexical, embedder: Embedder, settings: Settings):
         self.stored, self.lexical, self.embedder, self.settings = stored, lexical, embedder, settings
+        self._script: np.ndarray | None = None  # per chunk: 1 Cyrillic, 0 not, -1 not looked at yet
 
     @classmethod
     def load(
@@ -119,6 +126,14 @@ class Retriever:
         ids = index.search(qvec.reshape(1, -1), POOL)[1][0]
         return ids[ids >= 0]
 
+    def _cyrillic(self, pool: np.ndarray) -> np.ndarray:
+        """Which pooled chunks are in Cyrillic script, looked at once per chunk and remembered."""
+        if self._script is None:
+            self._script = np.full(self.stored.n_chunks, -1, np.int8)
+        for i in pool[self._script[pool] < 0]:
+            self._script[i] = cyrillic(self.stored.chunk(int(i)).text)
+        return self._script[pool] == 1
+
     def sentence_sims(self, pool: np.ndarray, qvec: np.ndarray) -> list[np.ndarray]:
         """Cosine of each sentence of each pooled chunk, read in one gather from the memory map."""
         first = self.stored.sentence_first
@@ -141,7 +156,8 @@ class Retriever:
         # is diluted in the paragraph vector (+2-3 points of rank-1 hits, see DENSE_WEIGHT).
         sims = self.sentence_sims(pool, qvec)
         dense = np.array([s.max() for s in sims])  # every chunk has at least one sentence
-        fused = fuse(dense, lexical[pool])
+        w = np.where(self._cyrillic(pool) == cyrillic(q), DENSE_WEIGHT, CROSS_DENSE_WEIGHT)
+        fused = fuse(dense, lexical[pool], w)
         order = np.argsort(-fused, kind="stable")
         return [
             Candidate(int(pool[i]), float(fused[i]), float(dense[i]), float(lexical[pool[i]]), sims[i])

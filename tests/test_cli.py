@@ -28,9 +28,19 @@ def test_index_then_ask_json(tmp_path, seeds, monkeypatch, capsys):
         "date",
         "section",
         "page",
+        "answer_start",
+        "answer_end",
     }
     text = (seeds / q["source"]).read_text(encoding="utf-8")
     assert text[q["start"] : q["end"]] == q["text"]
+    # The span that answers "сколько книг" sits inside the quote.
+    assert q["start"] <= q["answer_start"] < q["answer_end"] <= q["end"]
+    assert text[q["answer_start"] : q["answer_end"]] == "сорок тысяч книг"
+    # As text, the answer span is marked inside the verbatim quote.
+    assert main(["ask", "Сколько книг хранится в библиотеке?", "--index", idx]) == 0
+    assert "> Весной в городе открыли новую библиотеку. В ней хранится **сорок тысяч книг**. [1]" in (
+        capsys.readouterr().out
+    )
     assert main(["search", "museum", "-k", "1", "--index", idx, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["source"] == "en.md"
 

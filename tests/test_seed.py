@@ -74,3 +74,38 @@ def test_readme_quickstart_runs(tmp_path, monkeypatch):
     assert env["report"].documents == 1 and Path("index/CURRENT").is_file()
     assert env["answer"].found and "10 предприятий" in env["answer"].quotes[0].text
     assert env["hits"][0].source == SEED.name
+
+
+def test_dateline_and_photo_credit_are_segments_of_their_own(seed_retriever):
+    st = seed_retriever.stored
+    text = SEED.read_text(encoding="utf-8")
+    first = [text[a:b] for a, b in (st.sentence_spans[j] for j in st.sentences_of(0))][:3]
+    assert first[0] == "date 2017-08-08"
+    assert first[1] == "Фото предоставлено пресс-службой акимата Актюбинской области"
+    assert first[2].startswith("По данным заместителя акима области Кайрата БЕКЕНОВА")
+    for question in ["Сколько предприятий модернизировано?", "Кто такой Бекенов?"]:
+        q = qa.Assistant(seed_retriever).ask(question).quotes[0]
+        assert not q.text.startswith(("date", "Фото")) and q.date == "2017-08-08"
+
+
+def test_the_answer_is_marked_inside_the_quote(seed_retriever):
+    text = SEED.read_text(encoding="utf-8")
+    q = qa.Assistant(seed_retriever).ask("Сколько предприятий модернизировано в первом полугодии?").quotes[0]
+    assert q.start <= q.answer_start < q.answer_end <= q.end
+    assert text[q.answer_start : q.answer_end] == "10 предприятий"
+    q = qa.Assistant(seed_retriever).ask("Кто такой Бекенов?").quotes[0]
+    assert q.text.startswith("По данным заместителя акима области Кайрата БЕКЕНОВА")
+    assert text[q.answer_start : q.answer_end] == "заместителя акима области Кайрата БЕКЕНОВА"
+
+
+def test_questions_from_the_issue(seed_retriever):
+    assistant = qa.Assistant(seed_retriever)
+    a = assistant.ask("How many plants were modernised?")
+    assert a.found and "10 предприятий" in a.quotes[0].text
+    # The plant, the region and the plant's city are named; salary, population and founding date are not.
+    for absent in [
+        "Какая зарплата у рабочих завода ферросплавов?",
+        "Сколько человек живёт в Актюбинской области?",
+        "When was the Aktobe ferroalloy plant founded?",
+    ]:
+        assert not assistant.ask(absent).found, absent

@@ -1,0 +1,46 @@
+"""Evidence and "not found" with the fast HashEmbedder: which sentences a quote joins, and
+questions asking for a number, date or person that the text does not hold."""
+
+import pytest
+
+import qa
+from tests.conftest import assert_exact
+
+
+@pytest.fixture
+def plant(tmp_path, fake):
+    seeds = tmp_path / "s"
+    seeds.mkdir()
+    (seeds / "plant.txt").write_text(
+        "Актюбинский завод ферросплавов вошёл в число модернизированных предприятий региона. "
+        "Общая сумма модернизации составила 6 млрд тенге.\n\n"
+        "The first European settlement in the area was founded by David Collins at Sullivan Bay. "
+        "It consisted of 402 people.",
+        encoding="utf-8",
+    )
+    qa.build_index(seeds, tmp_path / "i", embedder=fake)
+    return qa.Retriever.load(tmp_path / "i", embedder=fake)
+
+
+def test_the_neighbour_holding_the_number_joins_the_quote(plant):
+    a = qa.Assistant(plant).ask("How many people came with the first settlement?")
+    assert a.found
+    q = a.quotes[0]
+    assert q.text.startswith("The first European settlement") and q.text.endswith("402 people.")
+    assert plant.document(q.source).text[q.answer_start : q.answer_end] == "402 people"
+    assert_exact(q, plant)
+
+
+def test_a_number_question_without_a_number_of_its_kind_is_not_found(plant):
+    # The plant is named, but nothing says what its workers earn: the sum of money next to it
+    # shares no word with the question, so it does not answer it.
+    a = qa.Assistant(plant).ask("Какая зарплата у рабочих завода ферросплавов?")
+    assert not a.found and a.closest is not None
+    a = qa.Assistant(plant).ask("Во сколько обошлась модернизация завода ферросплавов?")
+    assert a.found and plant.document("plant.txt").text[
+        a.quotes[0].answer_start : a.quotes[0].answer_end
+    ] == ("6 млрд тенге")
+
+
+def test_a_date_question_needs_a_date(plant):
+    assert not qa.Assistant(plant).ask("Когда основан завод ферросплавов?").found

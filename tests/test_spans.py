@@ -1,0 +1,69 @@
+import pytest
+
+from qa.answer.spans import DATE, MONEY, NUMBER, PEOPLE, PERSON, analyse, answer_span, candidates, typed
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Сколько предприятий модернизировано?", NUMBER),
+        ("В скольких странах продают продукцию?", NUMBER),
+        ("How old was Manning when he played Super Bowl 50?", NUMBER),  # the first question word decides
+        ("Какая зарплата у рабочих завода?", NUMBER),  # a number asked for by what it measures
+        ("When did Tesla die?", DATE),
+        ("В каком году открыли рынок?", DATE),
+        ("Кто подвёл итоги совещания?", PERSON),
+        ("Who illustrated Luther's Bible?", PERSON),
+        ("Which language was the note written in?", None),
+    ],
+)
+def test_question_kinds(question, kind):
+    assert analyse(question).kind == kind
+
+
+def test_definitions_and_measures():
+    assert analyse("Кто такой Бекенов?").define and analyse("What is Internet2?").define
+    assert not analyse("What is the population of Melbourne?").define
+    assert analyse("Сколько человек живёт в области?").measure == PEOPLE
+    assert analyse("How much did the tickets cost?").measure == MONEY
+
+
+TEXT = (
+    "Tesla died on 7 January 1943. In 1348–50 over 60% of Norway's population died. "
+    "В регионе модернизировано 10 предприятий на общую сумму 6 млрд тенге. "
+    "Его длина составила триста метров, а бюджет — $230,000."
+)
+
+
+def test_candidates_of_each_kind():
+    assert [TEXT[a:b] for a, b in candidates(DATE, TEXT)] == ["7 January 1943", "1348–50"]
+    numbers = [TEXT[a:b] for a, b in candidates(NUMBER, TEXT)]
+    assert {"10 предприятий", "6 млрд тенге", "триста метров", "$230,000", "60%"} <= set(numbers)
+    assert "Tesla" in [TEXT[a:b] for a, b in candidates(PERSON, TEXT)]
+
+
+def test_the_span_nearest_the_question_words_answers():
+    q = analyse("Сколько предприятий модернизировано?")
+    a = TEXT.index("В регионе")
+    b = TEXT.index("Его длина")
+    assert TEXT[slice(*answer_span(q, TEXT, a, b))] == "10 предприятий"
+    q = analyse("На какую сумму модернизированы предприятия?")
+    assert TEXT[slice(*answer_span(q, TEXT, a, b))] == "6 млрд тенге"
+
+
+def test_a_number_that_restates_the_question_or_measures_something_else_does_not_answer():
+    text = "В 2020 году бюджет города составил 300 млн рублей на 12 месяцев."
+    s = "В зоопарке живут три жирафа."
+    assert s[slice(*answer_span(analyse("Сколько жирафов в зоопарке?"), s, 0, len(s)))] == "три жирафа"
+    people = analyse("Сколько человек живёт в городе в 2020 году?")
+    assert not typed(people, text, 0, len(text))  # 2020 restates; roubles and months are no people
+    assert typed(analyse("Каков бюджет города?"), text, 0, len(text))
+
+
+def test_who_is_x_is_answered_by_the_role_in_front_of_the_name():
+    s = "По данным заместителя акима области Кайрата БЕКЕНОВА, в регионе модернизировано 10 предприятий."
+    q = analyse("Кто такой Бекенов?")
+    assert s[slice(*answer_span(q, s, 0, len(s)))] == "заместителя акима области Кайрата БЕКЕНОВА"
+    assert (
+        answer_span(q, "Кайрат БЕКЕНОВ отметил это.", 0, 27) is None
+    )  # a name with no role: nothing to mark
