@@ -39,7 +39,9 @@ def test_candidates_of_each_kind():
     assert [TEXT[a:b] for a, b in candidates(DATE, TEXT)] == ["7 January 1943", "1348–50"]
     numbers = [TEXT[a:b] for a, b in candidates(NUMBER, TEXT)]
     assert {"10 предприятий", "6 млрд тенге", "триста метров", "$230,000", "60%"} <= set(numbers)
-    assert "Tesla" in [TEXT[a:b] for a, b in candidates(PERSON, TEXT)]
+    # A lone capitalised word opening a sentence ("Soon") is not taken for a name.
+    s = "Soon after, Tesla met Thomas Edison."
+    assert [s[a:b] for a, b in candidates(PERSON, s)] == ["Tesla", "Thomas Edison"]
 
 
 def test_the_span_nearest_the_question_words_answers():

@@ -32,8 +32,9 @@ class Assistant:
         cands = self.retriever.candidates(f"{previous} {q}" if previous else q)[: self.passages]
         return evidence.read(self.retriever, q, cands, previous) if cands else None
 
-    def _quote(self, ev: Evidence, i: int) -> Quote:
-        """Sentence i, joined with its partner when it has one, with the answer span marked."""
+    def _quote(self, ev: Evidence, i: int, answer: bool = True) -> Quote:
+        """Sentence i, joined with its partner when it has one, with the answer span marked
+        (unless it is only the closest passage to a question the documents do not answer)."""
         s = ev.sentences[i]
         start, end = s.start, s.end
         j = ev.partner(i)
@@ -41,7 +42,9 @@ class Assistant:
             start, end = min(start, ev.sentences[j].start), max(end, ev.sentences[j].end)
         chunk: Chunk = self.retriever.chunk(ev.passages[s.passage])
         doc = self.retriever.document(chunk.source)
-        span = spans.answer_span(ev.question, doc.text, start, end, focus=(s.start, s.end))
+        span = (
+            spans.answer_span(ev.question, doc.text, start, end, focus=(s.start, s.end)) if answer else None
+        )
         # Counted from the chunk's own first line: a quote in a 50 MB file costs no full scan.
         ls = chunk.line_start + doc.text.count("\n", chunk.start, start)
         le = ls + doc.text.count("\n", start, max(start, end - 1))
@@ -68,7 +71,7 @@ class Assistant:
             return Answer(q, not_found_text(q, None), False)
         best = ev.sentences[ev.order[0]].score
         if not evidence.found(ev, self.retriever.embedder.name):
-            closest = self._quote(ev, ev.order[0])
+            closest = self._quote(ev, ev.order[0], answer=False)
             return Answer(q, not_found_text(q, closest), False, (), closest)
         quotes: list[Quote] = []
         for i in ev.order:

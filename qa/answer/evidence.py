@@ -52,9 +52,16 @@ class Calibration:
 
 # Fitted on the fitting part: logistic regression of "the answer is in the index" on (cosine,
 # coverage) over XQuAD questions asked of indexes with every other paragraph dropped
-# ("near-absent") and with half the articles dropped, giving coverage 0.15; thresholds chosen so
-# that 97% of the answerable fitting questions are answered.
-CALIBRATIONS = {"multilingual-e5-small-q4": Calibration(0.15, 0.874, 0.765)}
+# ("near-absent") and with half the articles dropped gives coverage 0.15. The same-script
+# threshold meets both near-absent targets (>= 95% answered, >= 70% not found) on the fitting
+# part with the widest worst-case margin (.874-.878 tie); the cross-script one is the highest
+# that still answers 95% of the fitting part's English questions on the Russian articles.
+# Answered / not found when absent, fitting part, near-absent ru, en | half the articles ru, en:
+# previous rule (.845, .1, no kind check) 1.0/.49, .99/.54 | .99/.90, .99/.96; .864: .97/.65,
+# .96/.63 | .97/.93, .97/.96; .874: .97/.76, .96/.72 | .95/.96, .97/.99; .880: .95/.79, .96/.77.
+# English on Russian, half | near: previous (.77) .92/.70 | .94/.46; .763: .95/.49 | .94/.26;
+# .769: .91/.69 | .92/.47.
+CALIBRATIONS = {"multilingual-e5-small-q4": Calibration(0.15, 0.874, 0.763)}
 # Models without a calibration fall back to word overlap alone (absent XQuAD questions: 80% below .22).
 MIN_COVERAGE = 0.25
 
