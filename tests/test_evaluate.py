@@ -1,4 +1,6 @@
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +82,48 @@ def test_bad_question_files_are_one_clear_error(tmp_path):
         evaluate(f, qa.load_settings())
     with pytest.raises(qa.QAError, match="does not exist"):
         evaluate(tmp_path / "missing.json", qa.load_settings())
+
+
+def test_natural_rows_absent_follow_ups_and_parts(index, tmp_path):
+    rows = [
+        # several acceptable quotes; a follow-up read with its previous question
+        {"question": "Сколько книг в библиотеке?", "answer": ["сорок тысяч книг", "40 000"], "part": "a"},
+        {
+            "question": "а длина моста?",
+            "previous": "Когда построили мост через реку?",
+            "answer": "триста метров",
+        },
+        # the documents do not say: must be declined
+        {"question": "Сколько стоит билет в музей?", "absent": True, "part": "a"},
+    ]
+    f = tmp_path / "natural.jsonl"
+    f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    res = evaluate(f, qa.load_settings(model="hash-64"), index=index)
+    assert res["questions"] == 3 and res["absent"] == 1
+    assert res["quote_hit@1"] == 1.0 and res["answer_hit@1"] == 1.0 and res["declined"] == 1.0
+    assert res["part=a"]["questions"] == 2 and res["part=a"]["declined"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"question": "no answer key"},
+        {"question": "q", "answer": []},
+        {"question": "q", "absent": "yes"},
+        ["q"],
+    ],
+)
+def test_rows_without_an_answer_or_absent_are_refused(tmp_path, row):
+    f = tmp_path / "q.jsonl"
+    f.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    with pytest.raises(qa.QAError, match="line 1 needs 'question'"):
+        evaluate(f, qa.load_settings())
+
+
+def test_readme_jsonl_example_runs(index, tmp_path):
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    f = tmp_path / "readme.jsonl"
+    f.write_text(re.search(r"```jsonl\n(.*?)```", text, re.S).group(1), encoding="utf-8")
+    res = evaluate(f, qa.load_settings(model="hash-64"), index=index)
+    assert res["questions"] == 3 and res["quote_hit@1"] == 1.0 and res["declined"] == 1.0
+    assert res["part=held"]["questions"] == 1
