@@ -242,6 +242,7 @@ def main() -> str:
                 "questions",
                 "quote_hit@1",
                 "answer_hit@1",
+                "answer_precision",
                 "answered",
                 "absent",
                 "declined",

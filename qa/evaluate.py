@@ -168,10 +168,9 @@ def summary(results: list[dict]) -> dict:
     questions; declined (found=False) over the absent ones; latency percentiles."""
     ans = [r for r in results if not r["absent"]]
     absent = [r for r in results if r["absent"]]
-    n = max(len(ans), 1)
 
-    def rate(xs) -> float:
-        return round(sum(xs) / n, 3)
+    def rate(xs) -> float | None:
+        return round(sum(xs) / len(ans), 3) if ans else None
 
     ranks = [r["rank"] for r in ans]
     qlen = [r["quote_chars"] for r in ans if r["found"]]
