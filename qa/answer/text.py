@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 
 from ..lexical import cyrillic
 from ..types import Answer, Quote
@@ -42,23 +43,7 @@ def not_found_text(question: str, closest: Quote | None) -> str:
 
 
 def quote_dict(q: Quote) -> dict:
-    return {
-        k: getattr(q, k)
-        for k in (
-            "text",
-            "source",
-            "start",
-            "end",
-            "line_start",
-            "line_end",
-            "score",
-            "date",
-            "section",
-            "page",
-            "answer_start",
-            "answer_end",
-        )
-    }
+    return asdict(q)
 
 
 def answer_dict(a: Answer) -> dict:
