@@ -37,6 +37,8 @@ TEXT = (
 
 def test_candidates_of_each_kind():
     assert [TEXT[a:b] for a, b in candidates(DATE, TEXT)] == ["7 January 1943", "1348–50"]
+    s = "Весной в городе открыли библиотеку, а in spring 2021 the museum."
+    assert [s[a:b] for a, b in candidates(DATE, s)] == ["Весной", "spring", "2021"]
     numbers = [TEXT[a:b] for a, b in candidates(NUMBER, TEXT)]
     assert {"10 предприятий", "6 млрд тенге", "триста метров", "$230,000", "60%"} <= set(numbers)
     # A lone capitalised word opening a sentence ("Soon") is not taken for a name.

@@ -80,7 +80,10 @@ _DATE_RE = re.compile(
     r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\.\d{1,2}\.\d{4}\b"
     rf"|\b(?:\d{{1,2}}\s+{_MONTHS}(?:\s+{_YEAR})?|{_MONTHS}(?:\s+\d{{1,2}}(?!\d),?)?(?:\s+{_YEAR})?|{_YEAR}{_RANGE})"
     r"(?:\s+(?:года|году|годах|годов|годы|г\.))?"
-    r"|\b\d{1,2}(?:st|nd|rd|th)\s+centur(?:y|ies)|\b[XVI]+\s+век(?:е|а)?\b",
+    r"|\b\d{1,2}(?:st|nd|rd|th)\s+centur(?:y|ies)|\b[XVI]+\s+век(?:е|а)?\b"
+    # seasons and days said in words: "Весной в городе открыли библиотеку" answers "когда"
+    r"|\b(?:весн(?:ой|а|у|е)|летом|осен(?:ью|ь)|зим(?:ой|а|у)|вчера|сегодня|завтра|spring|summer|autumn|winter"
+    r"|yesterday|today|tomorrow)\b",
     _I,
 )
 _EN_NUMBERS = (
