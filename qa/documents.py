@@ -1,6 +1,8 @@
 """Stage 1: read the seeds folder into Documents. Decoding is robust (UTF-8 with or without BOM,
 UTF-16 with BOM, legacy Cyrillic via charset-normalizer) and the decoded text is kept exactly
-as later offsets refer to it. A file that cannot be read is skipped with a reason, never fatal."""
+as later offsets refer to it. A file that cannot be read is skipped with a reason, never fatal;
+PDF, DOCX and HTML are parsed in a worker process with limits (extractor.py). Uploads are
+written without following symlinks and never replace a file."""
 
 from __future__ import annotations
 
@@ -9,10 +11,14 @@ import hashlib
 import logging
 import os
 import re
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
+from . import extractor
 from .errors import SeedsNotFound
-from .formats import SUFFIXES, extract
+from .formats import SUFFIXES, Extracted, Limits, extract, plain_reason
+from .settings import Settings
 from .types import Document, Skipped
 
 log = logging.getLogger(__name__)
@@ -20,6 +26,9 @@ log = logging.getLogger(__name__)
 # Editor and office leftovers that are never documents.
 _TEMP = re.compile(r"(^\.~lock\.|^~\$|\.swp$|\.swo$|~$|\.tmp$|^#.*#$)")
 _DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{2})\.(\d{2})\.(\d{4})\b")
+# Parsed in-process: their parsers are linear (markdown() included), and a folder of 10,000
+# notes should not pay a round trip to the worker each.
+IN_PROCESS = (".txt", ".md", ".markdown")
 
 
 def decode(data: bytes) -> str:
@@ -74,14 +83,27 @@ def list_files(seeds: Path) -> list[Path]:
     return out
 
 
-def read_document(path: Path, source: str) -> Document:
-    data = path.read_bytes()
+def limits(settings: Settings) -> Limits:
+    return Limits(settings.pdf_max_pages, settings.docx_max_paragraphs, settings.extract_timeout)
+
+
+def parse(name: str, data: bytes, settings: Settings | None = None) -> Extracted:
+    """The text of one file; raises ValueError with a plain reason when it cannot be read or is
+    over a limit. PDF, DOCX and HTML go through the worker, with its time limit."""
+    lim = limits(settings or Settings())
+    if not name.lower().endswith(IN_PROCESS):
+        return extractor.run(name, data, lim)
     try:
-        ex = extract(path.name, data, decode)
+        return extract(name, data, decode, lim)
     except ValueError:
         raise
-    except Exception as e:  # a damaged PDF or DOCX raises the parser's own errors
-        raise ValueError(f"cannot read {path.suffix} file ({type(e).__name__}: {e})") from e
+    except Exception as e:  # noqa: BLE001 - any parser failure is this file's reason, not the batch's
+        raise ValueError(plain_reason(name, e)) from e
+
+
+def read_document(path: Path, source: str, settings: Settings | None = None) -> Document:
+    data = path.read_bytes()
+    ex = parse(path.name, data, settings)
     return Document(
         source, ex.text, hashlib.sha256(data).hexdigest(), find_date(ex.text), ex.sections, ex.pages, ex.title
     )
@@ -92,7 +114,9 @@ def printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def load_documents(seeds: str | Path, max_bytes: int = 50_000_000) -> tuple[list[Document], list[Skipped]]:
+def load_documents(
+    seeds: str | Path, max_bytes: int = 50_000_000, settings: Settings | None = None
+) -> tuple[list[Document], list[Skipped]]:
     """Every readable document under seeds, plus the files skipped and why."""
     seeds = Path(seeds)
     if not seeds.is_dir():
@@ -114,7 +138,7 @@ def load_documents(seeds: str | Path, max_bytes: int = 50_000_000) -> tuple[list
                 raise ValueError(
                     f"{size // 1_000_000} MB is over the {max_bytes // 1_000_000} MB limit (QA_MAX_FILE_MB)"
                 )
-            doc = read_document(path, source)
+            doc = read_document(path, source, settings)
         except (OSError, ValueError) as e:
             skip(source, e.strerror if isinstance(e, OSError) and e.strerror else str(e))
             continue
@@ -135,26 +159,76 @@ def safe_name(name: str) -> str:
     return base
 
 
-def store_upload(seeds: Path, name: str, data: bytes, max_bytes: int) -> tuple[str, bool]:
+@dataclass(frozen=True)
+class Upload:
+    """What happened to one uploaded file."""
+
+    name: str  # the name it was stored under, or the name it came with when rejected
+    stored: bool  # False: rejected, or the same bytes were already in seeds
+    reason: str | None = None  # why it was rejected (None when it was not)
+
+
+def _same_file(path: Path, data: bytes) -> bool:
+    """Whether path is a regular file holding exactly data; a symlink never is."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as f:
+        return os.fstat(fd).st_size == len(data) and f.read() == data
+
+
+def store_upload(
+    seeds: Path, name: str, data: bytes, max_bytes: int, settings: Settings | None = None
+) -> tuple[str, bool]:
     """Save an uploaded document into seeds under a safe name; returns (name, stored). A file
     whose bytes are already in seeds under that name is not stored twice; a different file with
-    the same name gets a numbered name."""
+    the same name gets a numbered name. The bytes go to a temp file of their own (O_EXCL, no
+    symlink followed) which is then hard-linked to a name that does not exist yet, so two
+    uploads of one name never overwrite each other and a planted symlink is never written through."""
     if len(data) > max_bytes:
         raise ValueError(f"{name!r} is {len(data) // 1_000_000} MB; the limit is {max_bytes // 1_000_000} MB")
     base = safe_name(name)
-    extract(base, data, decode)  # refuse what the build would skip anyway
-    stem, suffix = base.rsplit(".", 1)
-    target, n = seeds / base, 1
-    while target.exists():
-        if target.read_bytes() == data:
-            return target.name, False
-        n += 1
-        target = seeds / f"{stem}-{n}.{suffix}"
+    parse(base, data, settings)  # refuse what the build would skip anyway
     seeds.mkdir(parents=True, exist_ok=True)
-    tmp = seeds / f".{target.name}.part"
-    tmp.write_bytes(data)
-    tmp.replace(target)
-    return target.name, True
+    stem, suffix = base.rsplit(".", 1)
+    fd, tmp = tempfile.mkstemp(dir=seeds, prefix=f".{base}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        target, n = base, 1
+        while True:
+            try:
+                os.link(tmp, seeds / target, follow_symlinks=False)
+                return target, True
+            except FileExistsError:
+                if _same_file(seeds / target, data):
+                    return target, False
+                n += 1
+                target = f"{stem}-{n}.{suffix}"
+    finally:
+        os.unlink(tmp)
+
+
+def store_uploads(
+    seeds: Path, files: list[tuple[str, bytes | Path]], max_bytes: int, settings: Settings | None = None
+) -> list[Upload]:
+    """store_upload for each (name, bytes or file) of a batch: one result per file, whatever
+    the others did. A file is not read when its size is already over the limit."""
+    out = []
+    for name, data in files:
+        try:
+            if isinstance(data, Path):
+                if data.stat().st_size > max_bytes:
+                    raise ValueError(f"over the {max_bytes // 1_000_000} MB limit")
+                data = data.read_bytes()
+            stored_as, stored = store_upload(seeds, name, data, max_bytes, settings)
+            out.append(Upload(stored_as, stored))
+        except (ValueError, OSError) as e:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            log.warning("upload %s rejected: %s", name, reason)
+            out.append(Upload(name, False, reason))
+    return out
 
 
 def remove_document(seeds: Path, source: str) -> None:

@@ -31,6 +31,9 @@ class Settings:
     port: int = 7860  # web chat port
     max_upload_mb: int = 20  # largest document accepted by the web chat upload
     max_file_mb: int = 50  # larger files in seeds/ are skipped with a reason (a 50 MB text is ~60k chunks)
+    pdf_max_pages: int = 2000  # PDFs with more pages are skipped (pypdf reads ~55 full pages/s here)
+    docx_max_paragraphs: int = 50_000  # DOCX files with more are skipped (~20k paragraphs/s read here)
+    extract_timeout: float = 60.0  # seconds one PDF, DOCX or HTML file may take to read before it is skipped
     lock_timeout: float = 600.0  # seconds a build waits for another build's lock
     api_index: int = 0  # 1: POST /api/index may rebuild the index (off: the REST API only reads)
     llm_url: str = ""  # OpenAI-compatible server for LLM answers (e.g. http://127.0.0.1:11434/v1); empty: off

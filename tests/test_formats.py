@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,23 @@ def test_titles_come_from_each_format_and_reach_the_index(formats_index, tmp_pat
     assert sum(f["chunks"] for f in files.values()) == len(ret.chunks)
     assert html("<p>No title here</p>").title is None and markdown("no heading").title is None
     assert html("<title>" + "x " * 500 + "</title>").title == ("x " * 100).strip()
+
+
+def test_markdown_scan_is_linear_in_fences_and_headings():
+    # 308 KB of alternating fences and headings took 25 s when each heading counted the fences
+    # before it; one line of spaces and #s took 28 s for 4 KB in the old heading pattern.
+    text = "```\n# inside\n```\n# outside\n" * 12_000 + "# x" + " " * 4000 + "#" * 10 + " " * 4000 + "y\n"
+    t = time.perf_counter()
+    ex = markdown(text)
+    assert time.perf_counter() - t < 2
+    assert len(ex.sections) == 12_001 and ex.sections[0] == (text.index("# outside"), "outside")
+    assert ex.sections[-1][1].endswith("y")
+
+
+def test_markdown_heading_forms():
+    assert [h for _, h in markdown("# A #\n## B##\n#C\n#\tD ##  \n#\nnext\n### E\r\n").sections] == [
+        "A",
+        "B##",
+        "D",
+        "E",
+    ]

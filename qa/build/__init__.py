@@ -100,7 +100,7 @@ Result = tuple[str, Document | Skipped, Prepared | None, tuple[np.ndarray, np.nd
 
 def _local(entries: list[Entry], settings: Settings) -> Iterator[Result]:
     for e in entries:
-        got = extract(e.source, e.path)
+        got = extract(e.source, e.path, settings)
         doc = prepare(got, settings.chunk_size, settings.chunk_overlap) if isinstance(got, Document) else None
         yield e.source, got, doc, None, None
 

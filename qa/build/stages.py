@@ -11,16 +11,17 @@ import numpy as np
 
 from ..chunking import chunk_document, sentences
 from ..documents import read_document
+from ..settings import Settings
 from ..store.tables import CHUNK_ROW, encode
 from ..store.writer import Prepared
 from ..types import Document, Skipped
 from .cache import contains, text_keys
 
 
-def extract(source: str, path: Path) -> Document | Skipped:
-    """The document in a file, or why it is skipped."""
+def extract(source: str, path: Path, settings: Settings | None = None) -> Document | Skipped:
+    """The document in a file, or why it is skipped (settings: the parsers' limits)."""
     try:
-        doc = read_document(path, source)
+        doc = read_document(path, source, settings)
     except (OSError, ValueError) as e:
         return Skipped(source, e.strerror if isinstance(e, OSError) and e.strerror else str(e))
     return doc if doc.text.strip() else Skipped(source, "empty")
