@@ -14,7 +14,7 @@ import numpy as np
 
 from . import store
 from .embedding import Embedder, load_embedder
-from .errors import BadQuestion, IndexMismatch, IndexNotFound
+from .errors import BadQuestion, IndexMismatch, IndexNotFound, QAError
 from .lexical import Lexical, cyrillic
 from .settings import Settings, load_settings
 from .types import Chunk, Document, Hit
@@ -197,7 +197,12 @@ class Retriever:
 class LiveRetriever:
     """The Retriever of the index's current version, reloaded when a build switches versions.
     Each question takes one Retriever and keeps it, so a question in flight finishes on the
-    version it started with while the next one sees the new version."""
+    version it started with while the next one sees the new version. A new version is loaded by
+    one background thread, outside any lock the questions take: the question that noticed it
+    waits up to RELOAD_WAIT for it, then answers from the version it has (loading a version
+    verifies every file's checksum: seconds for a large index)."""
+
+    RELOAD_WAIT = 1.0  # seconds a question waits for a new version before using the previous one
 
     def __init__(self, index: str | Path, settings: Settings | None = None, embedder: Embedder | None = None):
         self.index, self.settings, self.embedder = (
@@ -205,26 +210,47 @@ class LiveRetriever:
             settings or load_settings(index=index),
             embedder,
         )
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held only to start a loader, never while loading
         self._current: Retriever | None = None
+        self._loader: threading.Thread | None = None
+        self._failed: dict[str | None, Exception] = {}  # versions that did not load, and why
+
+    def _load(self) -> None:
+        for attempt in range(3):
+            version = store.current_version(self.index)
+            try:
+                self._current = Retriever.load(self.index, embedder=self.embedder, settings=self.settings)
+                log.info("loaded index version %s", self._current.version)
+                return
+            except (IndexMismatch, OSError) as e:
+                # A build that finished while we read may have pruned this version: look again.
+                # With nothing newer loadable, keep answering from the version we have.
+                log.warning("index version %s not loadable yet (%s)", version, e)
+                if attempt == 2:
+                    self._failed[version] = e
+            except Exception as e:  # noqa: BLE001 - kept and raised to the question that waits for it
+                self._failed[version] = e
+                return
 
     def get(self) -> Retriever:
         """The current version's Retriever (raises IndexNotFound when there is no index yet)."""
+        current, version = self._current, store.current_version(self.index)
+        if current is not None and (current.version == version or version in self._failed):
+            return current
         with self._lock:
-            for attempt in range(3):
-                version = store.current_version(self.index)
-                if self._current is not None and self._current.version == version:
-                    break
-                try:
-                    self._current = Retriever.load(self.index, embedder=self.embedder, settings=self.settings)
-                    log.info("loaded index version %s", self._current.version)
-                    break
-                except (IndexMismatch, OSError) as e:
-                    # A build that finished while we read may have pruned this version: look again.
-                    # With nothing newer loadable, keep answering from the version we have.
-                    if self._current is None and attempt == 2:
-                        raise
-                    log.warning("index version %s not loadable yet (%s)", version, e)
-            if self._current is None:
-                raise IndexNotFound(f"no loadable index in {self.index}; build one with `qa index`")
-            return self._current
+            if self._loader is None or not self._loader.is_alive():
+                self._failed.pop(version, None)  # nothing to answer from, or a new version: try it
+                self._loader = threading.Thread(target=self._load, name="qa-index-loader", daemon=True)
+                self._loader.start()
+            loader = self._loader
+        loader.join(None if current is None else self.RELOAD_WAIT)
+        if self._current is None:
+            error = self._failed.get(version)
+            if isinstance(error, QAError):
+                raise error
+            raise IndexNotFound(
+                f"no loadable index in {self.index}"
+                + (f" ({type(error).__name__}: {error})" if error else "")
+                + "; build one with `qa index`"
+            )
+        return self._current

@@ -116,3 +116,38 @@ def test_kill_9_mid_build_leaves_the_previous_index(tmp_path, fake):
     r = qa.build_index(seeds, index, embedder=fake)  # the lock died with the process
     assert r.documents == 3001 and store.current_version(index) != previous
     assert not (index / "tmp").exists()
+
+
+def test_questions_keep_answering_while_a_new_version_loads(index, seeds, fake, monkeypatch):
+    """Loading a new version (checksums of every file: seconds for a large index) held the
+    LiveRetriever's lock, and every question waited for it (20.3 s in the review)."""
+    live = LiveRetriever(index, embedder=fake)
+    old = live.get()
+    (seeds / "zoo.txt").write_text("В зоопарке живут три жирафа.", encoding="utf-8")
+    qa.build_index(seeds, index, embedder=fake)
+    release, real_load = threading.Event(), qa.Retriever.load.__func__
+
+    def slow_load(cls, *args, **kwargs):
+        release.wait(30)
+        return real_load(cls, *args, **kwargs)
+
+    monkeypatch.setattr(qa.Retriever, "load", classmethod(slow_load))
+    answered = []
+
+    def ask():
+        r = live.get()
+        answered.append((r.version, qa.Assistant(r).ask("Сколько книг в библиотеке?").found))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(10)
+    waited = time.perf_counter() - t
+    release.set()
+    assert answered == [(old.version, True)] * 4 and waited < 5
+    deadline = time.monotonic() + 10
+    while live.get().version == old.version and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert live.get().version == store.current_version(index) != old.version
