@@ -3,11 +3,15 @@ alternating a document between two texts, first through the chat's Gradio /ask e
 (gradio_client), then through the REST API (POST /api/ask, one keep-alive HTTP client per user),
 same process, same index. Reports throughput, latency and errors, and checks that every answer
 quotes the text of the index version it says it used (a "wrong-version" answer would mix
-versions). Loopback only; it stops by itself."""
+versions). Then (section "build-load") one user's question latency while the web's Update index
+button indexes a large document, beside the same user's idle latency. Loopback only; it stops
+by itself."""
 
 from __future__ import annotations
 
+import json
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -38,8 +42,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(seeds: Path, index: Path, command: list[str] | None = None) -> tuple[subprocess.Popen, str]:
-    """app.py (or `command`, e.g. [python, -m, qa, serve]) on a free loopback port, once it answers."""
+def start_app(
+    seeds: Path, index: Path, command: list[str] | None = None, env: dict | None = None
+) -> tuple[subprocess.Popen, str]:
+    """app.py (or `command`, e.g. [python, -m, qa, serve]) on a free loopback port, once it
+    answers, in the environment `env` (default: this one)."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -53,7 +60,7 @@ def start_app(seeds: Path, index: Path, command: list[str] | None = None) -> tup
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"},
+        env=os.environ if env is None else env,
     )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120
@@ -69,6 +76,103 @@ def start_app(seeds: Path, index: Path, command: list[str] | None = None) -> tup
             time.sleep(0.5)
     proc.kill()
     raise RuntimeError("the app did not start in 120 s")
+
+
+def call(url: str, api_name: str, data: list, headers: dict | None = None) -> tuple[int, object]:
+    """One event through Gradio's HTTP API, as any client can call it: (status, output or error)."""
+    import httpx
+
+    url = url.rstrip("/")
+    r = httpx.post(f"{url}/gradio_api/call/{api_name}", json={"data": data}, headers=headers, timeout=30)
+    if r.status_code != 200:
+        return r.status_code, r.json()
+    events = httpx.get(
+        f"{url}/gradio_api/call/{api_name}/{r.json()['event_id']}", headers=headers, timeout=3600
+    )
+    kind, payload = events.text.strip().split("\n")[-2:]
+    return (200 if kind == "event: complete" else 500), json.loads(payload.removeprefix("data: "))
+
+
+def seed_sentences(n: int) -> str:
+    """n distinct Russian sentences made of the seed document's words, in paragraphs of ten."""
+    words = (ROOT / "seeds" / "000_f178607ead7f680c.txt").read_text(encoding="utf-8").split()
+    rng = random.Random(0)
+    out = [" ".join(rng.choices(words, k=12)).capitalize() + f" ({i})." for i in range(n)]
+    return "\n\n".join(" ".join(out[i : i + 10]) for i in range(0, n, 10))
+
+
+def _pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[int(p * (len(xs) - 1))]
+
+
+def during_build(sentences: int = 4000, idle_questions: int = 50) -> dict:
+    """Question latency (ms) of one gradio_client user while the Update index button indexes
+    `sentences` new sentences (two of the build's 2,048-sentence batches and more), and idle:
+    `idle_questions` before the build and as many after it."""
+    from gradio_client import Client
+
+    with tempfile.TemporaryDirectory() as tmp:
+        seeds, index = Path(tmp) / "seeds", Path(tmp) / "index"
+        seeds.mkdir()
+        shutil.copy(ROOT / "seeds" / "000_f178607ead7f680c.txt", seeds)
+        qa.build_index(seeds, index)
+        proc, url = start_app(seeds, index)
+        try:
+            client = Client(url, verbose=False)
+
+            def ask() -> float:
+                t = time.perf_counter()
+                out = client.predict("Сколько предприятий модернизировано?", api_name="/ask")
+                if "error" in out:
+                    raise RuntimeError(f"the question failed: {out['error']}")
+                return (time.perf_counter() - t) * 1000
+
+            for _ in range(5):  # warm-up: first calls pay for lazy initialisation
+                ask()
+            idle = [ask() for _ in range(idle_questions)]
+            (seeds / "large.txt").write_text(seed_sentences(sentences), encoding="utf-8")
+            result: dict = {}
+            build = threading.Thread(target=lambda: result.update(note=call(url, "update", ["en"])[1][0]))
+            t = time.perf_counter()
+            build.start()
+            busy = []
+            while build.is_alive():
+                busy.append(ask())
+            build_s = time.perf_counter() - t
+            idle += [ask() for _ in range(idle_questions)]  # idle again: the machine's load drifts
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return {
+        "idle": len(idle),
+        "idle_p50": _pct(idle, 0.5),
+        "idle_p95": _pct(idle, 0.95),
+        "build_p50": _pct(busy, 0.5),
+        "build_p95": _pct(busy, 0.95),
+        "build_max": max(busy),
+        "questions": len(busy),
+        "build_s": build_s,
+        "note": result.get("note", ""),
+    }
+
+
+def build_load_section() -> str:
+    r = during_build()
+    ratio = r["build_p95"] / r["idle_p95"]
+    return "\n".join(
+        [
+            "## Questions during a build (the web's Update index button indexes 4,000 new sentences)",
+            "",
+            "| | questions | p50 ms | p95 ms | max ms |",
+            "|---|---|---|---|---|",
+            f"| idle | {r['idle']} | {r['idle_p50']:.0f} | {r['idle_p95']:.0f} | |",
+            f"| during the build ({r['build_s']:.0f} s) | {r['questions']} | {r['build_p50']:.0f} | "
+            f"{r['build_p95']:.0f} | {r['build_max']:.0f} |",
+            "",
+            f"p95 during / idle: {ratio:.1f}x (target <= 3x): {'PASS' if ratio <= 3 else 'FAIL'}. {r['note']}",
+        ]
+    )
 
 
 def gradio_user(url: str):

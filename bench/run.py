@@ -37,6 +37,7 @@ def main() -> None:
         "scale": scale.main,
         "load": load.main,
         "ray": cluster.main,
+        "build-load": load.build_load_section,
         "scale-1m": lambda: scale.main((1_000_000,)),  # `make bench-large`: not part of the default run
     }
     chosen = sys.argv[1:] or [name for name in sections if name != "scale-1m"]

@@ -11,7 +11,7 @@ import sys
 from dataclasses import asdict
 
 from .answer import answer_dict, answer_text
-from .errors import QAError
+from .errors import QAError, one_line
 
 
 def _common(p: argparse.ArgumentParser, seeds: bool = False) -> None:
@@ -55,8 +55,20 @@ def parser() -> argparse.ArgumentParser:
     _llm(p)
     p = sub.add_parser("serve", help="open the web chat, the REST API (/api, /docs) and MCP (/mcp)")
     _common(p, seeds=True)
-    p.add_argument("--host")
+    p.add_argument(
+        "--host", help="address to bind (default 127.0.0.1; another needs --auth or stays read-only)"
+    )
     p.add_argument("--port", type=int)
+    p.add_argument("--auth", help="user:password, or a file of user:password lines: people log in")
+    p.add_argument(
+        "--api-key", help="programs must send it (Authorization: Bearer KEY); QA_API_KEY keeps it out of ps"
+    )
+    p.add_argument(
+        "--read-only",
+        action=argparse.BooleanOptionalAction,
+        help="no uploads, rebuilds or deletions (default: on when serving beyond loopback without --auth)",
+    )
+    p.add_argument("--allowed-hosts", help="comma-separated Host names to serve besides loopback and --host")
     _llm(p)
     p = sub.add_parser("mcp", help="serve the MCP tools over stdio (for agents)")
     _common(p)
@@ -110,10 +122,19 @@ def run(args: argparse.Namespace) -> int:
         model=args.model,
         seeds=getattr(args, "seeds", None),
         k=getattr(args, "k", None),
-        host=getattr(args, "host", None),
-        port=getattr(args, "port", None),
-        llm_url=getattr(args, "llm_url", None),
-        llm_model=getattr(args, "llm_model", None),
+        **{
+            name: getattr(args, name, None)
+            for name in (
+                "host",
+                "port",
+                "auth",
+                "api_key",
+                "read_only",
+                "allowed_hosts",
+                "llm_url",
+                "llm_model",
+            )
+        },
         ray_address=getattr(args, "ray", None),
     )
     if args.cmd == "index":
@@ -188,6 +209,11 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `qa ask ... | head`: the reader left, nothing to report
         sys.stderr.close()
         return 0
+    except Exception as e:  # noqa: BLE001 - anything else is one line too; -v logs the traceback
+        logging.getLogger("qa").info("traceback:", exc_info=True)
+        hint = "" if args.verbose else "; run with -v for the details"
+        print(f"qa: {one_line(e)}{hint}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

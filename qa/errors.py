@@ -36,3 +36,12 @@ class ModelLoadError(QAError):
 
 class LLMUnavailable(QAError):
     """The LLM server could not be reached, failed, or was too slow (the extractive answer stands)."""
+
+
+def one_line(e: BaseException) -> str:
+    """What the CLI, the web and the API show for a failure: a QAError's own message; for
+    anything else its type and the first line of its message (the caller logs the details)."""
+    if isinstance(e, QAError):
+        return str(e)
+    first = (str(e).splitlines() or [""])[0][:200]
+    return f"unexpected error ({type(e).__name__}: {first})"

@@ -50,7 +50,11 @@ def serve() -> None:
 
     with open("/proc/self/statm") as f:
         size = int(f.read().split()[0]) * resource.getpagesize()
-    resource.setrlimit(resource.RLIMIT_AS, (size + (MEMORY_MB << 20),) * 2)
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    limit = size + (MEMORY_MB << 20)
+    resource.setrlimit(
+        resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard)
+    )
     src, out = sys.stdin.buffer, os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # a parser that prints goes to stderr, not into the replies
     out.write('"ready"\n')

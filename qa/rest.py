@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from . import guard
 from .errors import BadQuestion, IndexLocked, IndexMismatch, IndexNotFound, QAError
 from .service import (
     AskResult,
@@ -77,6 +78,10 @@ def router(service: Service) -> APIRouter:
         keys) belong here."""
         if not service.settings.api_index:
             raise HTTPException(403, "rebuilding over the API is off; start the server with QA_API_INDEX=1")
+        try:
+            guard.require_write(service.settings)
+        except QAError as e:
+            raise HTTPException(403, str(e)) from None
 
     @api.post("/ask", response_model=AskResult)
     def ask(body: AskIn) -> AskResult:

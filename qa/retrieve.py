@@ -215,9 +215,15 @@ class LiveRetriever:
         self._loader: threading.Thread | None = None
         self._failed: dict[str | None, Exception] = {}  # versions that did not load, and why
 
+    def _version(self) -> str | None:
+        try:
+            return store.current_version(self.index)
+        except OSError:  # an unreadable CURRENT (a tampered index): Retriever.load says why
+            return None
+
     def _load(self) -> None:
         for attempt in range(3):
-            version = store.current_version(self.index)
+            version = self._version()
             try:
                 self._current = Retriever.load(self.index, embedder=self.embedder, settings=self.settings)
                 log.info("loaded index version %s", self._current.version)
@@ -234,7 +240,7 @@ class LiveRetriever:
 
     def get(self) -> Retriever:
         """The current version's Retriever (raises IndexNotFound when there is no index yet)."""
-        current, version = self._current, store.current_version(self.index)
+        current, version = self._current, self._version()
         if current is not None and (current.version == version or version in self._failed):
             return current
         with self._lock:
@@ -248,9 +254,10 @@ class LiveRetriever:
             error = self._failed.get(version)
             if isinstance(error, QAError):
                 raise error
-            raise IndexNotFound(
-                f"no loadable index in {self.index}"
-                + (f" ({type(error).__name__}: {error})" if error else "")
-                + "; build one with `qa index`"
-            )
+            if error is not None:  # a tampered index can fail in ways no check foresaw
+                raise IndexMismatch(
+                    f"index {self.index} cannot be loaded ({type(error).__name__}: {error}); "
+                    "rebuild it with `qa index`"
+                ) from error
+            raise IndexNotFound(f"no loadable index in {self.index}; build one with `qa index`")
         return self._current

@@ -10,8 +10,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from . import background
 from .answer import Assistant
-from .build import build_index, index_status
+from .build import index_status
 from .llm import Chat, grounded, llm_dict
 from .retrieve import LiveRetriever
 from .settings import Settings
@@ -120,5 +121,5 @@ class Service:
         return Status(**st, version=in_use, llm=llm)
 
     def rebuild(self) -> BuildReport:
-        s = self.settings
-        return build_index(s.seeds, s.index, s.model, embedder=self.live.embedder, settings=s)
+        """In a lower-priority process with its own model (qa.background): questions go on."""
+        return background.build(self.settings)

@@ -29,12 +29,19 @@ class Settings:
     device: str | None = None  # torch device for sentence-transformers models; None picks cuda when present
     host: str = "127.0.0.1"  # web chat address; loopback unless told otherwise
     port: int = 7860  # web chat port
+    auth: str | None = None  # "user:password", or a file of such lines: people log in (Gradio's login page)
+    api_key: str | None = None  # programs send "Authorization: Bearer KEY"; alone, it guards every route
+    read_only: bool | None = None  # no uploads, rebuilds, deletions; None: on without --auth off loopback
+    allowed_hosts: str = ""  # Host names served besides loopback and host, comma-separated (DNS rebinding)
+    max_request_kb: int = 1024  # larger request bodies (uploads aside) get 413 before they are read
+    max_queue: int = 64  # requests waiting for a worker beyond this get 503 "busy, try again"
     max_upload_mb: int = 20  # largest document accepted by the web chat upload
     max_file_mb: int = 50  # larger files in seeds/ are skipped with a reason (a 50 MB text is ~60k chunks)
     pdf_max_pages: int = 2000  # PDFs with more pages are skipped (pypdf reads ~55 full pages/s here)
     docx_max_paragraphs: int = 50_000  # DOCX files with more are skipped (~20k paragraphs/s read here)
     extract_timeout: float = 60.0  # seconds one PDF, DOCX or HTML file may take to read before it is skipped
     lock_timeout: float = 600.0  # seconds a build waits for another build's lock
+    build_nice: int = 10  # CPU priority (nice) of builds the server starts; questions keep 0
     api_index: int = 0  # 1: POST /api/index may rebuild the index (off: the REST API only reads)
     llm_url: str = ""  # OpenAI-compatible server for LLM answers (e.g. http://127.0.0.1:11434/v1); empty: off
     llm_model: str = ""  # model name the LLM server knows (Ollama and vLLM need one)
@@ -46,6 +53,10 @@ class Settings:
 
 def _coerce(name: str, raw: str, kind: type):
     try:
+        if kind is bool:
+            if raw.lower() not in _BOOLS:
+                raise ValueError(raw)
+            return _BOOLS[raw.lower()]
         if kind is Path:
             return Path(raw)
         if kind is int:
@@ -57,7 +68,27 @@ def _coerce(name: str, raw: str, kind: type):
         raise QAError(f"QA_{name.upper()}={raw!r} is not a valid {kind.__name__}; fix or unset it") from None
 
 
-_KINDS = {"seeds": Path, "index": Path, "model": str, "device": str, "host": str, "ray_address": str}
+_KINDS = {
+    "seeds": Path,
+    "index": Path,
+    "model": str,
+    "device": str,
+    "host": str,
+    "auth": str,
+    "api_key": str,
+    "read_only": bool,
+    "ray_address": str,
+}
+_BOOLS = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
 
 
 def load_settings(**overrides) -> Settings:
@@ -87,3 +118,19 @@ def gradio_env() -> tuple[str | None, int | None]:
     """GRADIO_SERVER_NAME / GRADIO_SERVER_PORT, the variables Gradio users already know."""
     port = os.environ.get("GRADIO_SERVER_PORT")
     return os.environ.get("GRADIO_SERVER_NAME"), int(port) if port and port.isdigit() else None
+
+
+# Telemetry switched off unless the user set these: qa makes no network calls of its own, and
+# Gradio's analytics (api.gradio.app) and huggingface_hub's telemetry (huggingface.co) would.
+_NO_TELEMETRY = {
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_OFFLINE": "1",
+    "DO_NOT_TRACK": "1",
+}
+
+
+def no_telemetry() -> None:
+    """Set the variables above (where unset) for this process and the processes it starts."""
+    for name, value in _NO_TELEMETRY.items():
+        os.environ.setdefault(name, value)

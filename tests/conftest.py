@@ -101,7 +101,9 @@ def running(app) -> Iterator[str]:
     """An ASGI app served by uvicorn on a free loopback port in this process; yields its URL."""
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    # Open streams (a gradio_client heartbeat) get 1 s at shutdown, not until their next beat.
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -137,7 +139,8 @@ def serve_index(base: Path, embedder, **settings) -> Iterator[Served]:
     (seeds / "en.md").write_text(EN, encoding="utf-8")
     shutil.copy(SEED, seeds / SEED.name)
     qa.build_index(seeds, base / "index", embedder=embedder)
-    s = qa.load_settings(index=base / "index", seeds=seeds, **settings)
+    # The model the index was built with: a rebuild's own process loads it by that name.
+    s = qa.load_settings(index=base / "index", seeds=seeds, **{"model": embedder.name, **settings})
     with running(create_app(s, LiveRetriever(s.index, s, embedder))) as url:
         yield Served(url, seeds, s.index)
 

@@ -1,4 +1,5 @@
 import json
+import logging
 import subprocess
 import sys
 
@@ -84,3 +85,50 @@ def test_ray_address_comes_from_the_flag_or_the_environment(monkeypatch):
     monkeypatch.setenv("QA_RAY_ADDRESS", "head.example:6379")
     assert qa.load_settings().ray_address == "head.example:6379"
     assert qa.load_settings(ray_address="auto").ray_address == "auto"
+
+
+def test_a_tampered_index_is_one_line(tmp_path, index):
+    (index / "CURRENT").unlink()
+    (index / "CURRENT").mkdir()
+    argv = [sys.executable, "-m", "qa", "ask", "вопрос", "--index", str(index)]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert r.returncode in (1, 2) and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("qa: ") and "CURRENT" in r.stderr
+
+
+def test_an_unexpected_failure_is_one_line_with_details_on_request(monkeypatch, capsys, caplog):
+    import qa.cli
+
+    def broken(args):
+        raise RuntimeError("disk on fire\nsecond line")
+
+    monkeypatch.setattr(qa.cli, "run", broken)
+    assert main(["ask", "x"]) == 1
+    assert (
+        capsys.readouterr().err
+        == "qa: unexpected error (RuntimeError: disk on fire); run with -v for the details\n"
+    )
+    caplog.set_level(logging.INFO, logger="qa")  # what -v sets up in a real run
+    assert main(["-v", "ask", "x"]) == 1
+    assert "Traceback" in caplog.text and "disk on fire" in capsys.readouterr().err
+
+
+def test_serve_flags_reach_the_settings(monkeypatch, tmp_path):
+    import qa.server
+
+    got = []
+    monkeypatch.setattr(qa.server, "serve", got.append)
+    argv = ["serve", "--host", "0.0.0.0", "--auth", "a:b", "--api-key", "k", "--no-read-only"]
+    assert main([*argv, "--allowed-hosts", "qa.example,proxy.example"]) == 0
+    s = got[0]
+    assert (s.host, s.auth, s.api_key, s.read_only, s.allowed_hosts) == (
+        "0.0.0.0",
+        "a:b",
+        "k",
+        False,
+        "qa.example,proxy.example",
+    )
+    monkeypatch.setenv("QA_READ_ONLY", "yes")
+    assert main(["serve"]) == 0 and got[1].read_only is True
+    monkeypatch.setenv("QA_READ_ONLY", "maybe")
+    assert main(["serve"]) == 2

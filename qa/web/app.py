@@ -4,10 +4,13 @@ API, with `page_options` (theme, CSS, translations). No `from __future__ import 
 here: Gradio reads the handlers' gr.Request / gr.EventData annotations at run time."""
 
 import itertools
+import logging
 from pathlib import Path
 
+from .. import guard
 from ..answer import Assistant, answer_dict
-from ..errors import QAError
+from ..documents import decode
+from ..errors import QAError, one_line
 from ..formats import SUFFIXES
 from ..llm import chat_from, grounded
 from ..retrieve import LiveRetriever
@@ -19,15 +22,21 @@ from .i18n import UI, browser_language, t
 from .render import verbatim
 from .sources import document_view, empty_view, quote_view
 
+log = logging.getLogger(__name__)
+
 CONCURRENCY = 8  # questions answered at once across all sessions
 
 
 def examples(seeds: Path) -> list[str]:
-    """Example questions kept beside the documents in seeds/.questions.txt (hidden, so never indexed)."""
-    f = seeds / ".questions.txt"
-    if not f.is_file():
+    """Example questions kept beside the documents in seeds/.questions.txt (hidden, so never
+    indexed), decoded like any seed file; an unreadable one gives no examples, never a failed start."""
+    try:
+        text = decode((seeds / ".questions.txt").read_bytes())
+    except (OSError, ValueError) as e:
+        if not isinstance(e, FileNotFoundError):
+            log.warning("no example questions: %s/.questions.txt: %s", seeds, e)
         return []
-    return [line.strip() for line in f.read_text(encoding="utf-8").splitlines() if line.strip()][:6]
+    return [line.strip() for line in text.splitlines() if line.strip()][:6]
 
 
 def page_options() -> dict:
@@ -114,18 +123,22 @@ def build_app(settings: Settings, live: LiveRetriever | None = None):
         notes = library.add_files(settings, paths, lang)
         return "<br>".join(verbatim(n) for n in notes), library.documents_html(settings, live, lang)
 
-    def update(lang, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
-        return verbatim(library.update(settings, lang)), library.documents_html(settings, live, lang)
+    def update(lang, progress=gr.Progress()):  # noqa: B008
+        note = library.update(settings, lang, lambda done, what: progress(done, desc=what))
+        return verbatim(note), library.documents_html(settings, live, lang)
 
     def api_ask(question: str) -> dict:
         """Answer a question: the JSON of `qa ask --json`, plus the index version that answered."""
         try:
             retriever = live.get()
             return {**answer_dict(Assistant(retriever).ask(question)), "version": retriever.version}
-        except QAError as e:
-            return {"error": str(e)}
+        except Exception as e:  # noqa: BLE001 - one line, whatever failed; details in the log
+            if not isinstance(e, QAError):
+                log.error("question failed", exc_info=e)
+            return {"error": one_line(e)}
 
-    with gr.Blocks(title="qa") as app:
+    writable = not guard.read_only(settings)  # the buttons show it; the handlers check it again
+    with gr.Blocks(title="qa", analytics_enabled=False) as app:
         conv = gr.State(Conversation)  # a callable: each session gets its own conversation
         lang = gr.State("en")  # the browser's language, for what the server writes into panels
         pending = gr.State(None)  # the document waiting for its delete confirmation
@@ -173,9 +186,13 @@ def build_app(settings: Settings, live: LiveRetriever | None = None):
                             no = gr.Button(i18n("cancel"), elem_id="qa-confirm-no")
                     with gr.Row():
                         upload = gr.UploadButton(
-                            i18n("add"), file_count="multiple", file_types=list(SUFFIXES), elem_id="qa-upload"
+                            i18n("add"),
+                            file_count="multiple",
+                            file_types=list(SUFFIXES),
+                            elem_id="qa-upload",
+                            visible=writable,
                         )
-                        update_btn = gr.Button(i18n("update"), elem_id="qa-update")
+                        update_btn = gr.Button(i18n("update"), elem_id="qa-update", visible=writable)
                     note = gr.HTML("", elem_id="qa-note")
 
         for trigger in (box.submit, send.click):

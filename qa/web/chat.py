@@ -6,17 +6,20 @@ citations (the quote and the document text it was cut from) for the source panel
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ..answer import Assistant
-from ..errors import BadQuestion, IndexNotFound, QAError
+from ..errors import BadQuestion, IndexNotFound, QAError, one_line
 from ..llm import UNSUPPORTED, LLMAnswer
 from ..retrieve import LiveRetriever, clean_question
 from ..types import Answer, Document, Quote
 from .i18n import language, t
 from .render import attr, citation, details, quote_text, verbatim
+
+log = logging.getLogger(__name__)
 
 
 # Answer events: what the chat shows as an answer arrives; the chat renders whatever a turn has
@@ -172,8 +175,10 @@ def answer_loop(conv: Conversation, live: LiveRetriever, write=None) -> Iterator
                     yield None
             except IndexNotFound:
                 turn.error = t(turn.lang, "no_index")
-            except QAError as e:
-                turn.error = t(turn.lang, "failed", error=str(e))
+            except Exception as e:  # noqa: BLE001 - one line in the chat, whatever failed
+                if not isinstance(e, QAError):
+                    log.error("question failed", exc_info=e)
+                turn.error = t(turn.lang, "failed", error=one_line(e))
             yield turn
     finally:
         conv.stop()

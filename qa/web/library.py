@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from .. import store
-from ..build import build_index, index_status
-from ..documents import remove_document, store_upload
-from ..errors import QAError
+from .. import background, guard
+from ..build import index_status
+from ..documents import remove_document, store_uploads
+from ..errors import IndexNotFound, QAError, one_line
 from ..retrieve import LiveRetriever
 from ..settings import Settings
 from ..types import BuildReport
@@ -23,9 +24,10 @@ log = logging.getLogger(__name__)
 MAX_ROWS = 500  # documents listed; a longer list says how many more there are
 
 
-def rebuild(settings: Settings) -> BuildReport:
-    """Bring the index up to date with the documents folder (the web's one way to build)."""
-    return build_index(settings.seeds, settings.index, settings.model, settings=settings, progress=True)
+def rebuild(settings: Settings, progress: Callable[[float, str], None] | None = None) -> BuildReport:
+    """Bring the index up to date with the documents folder (the web's one way to build): in a
+    lower-priority process with its own model, so questions are answered meanwhile."""
+    return background.build(settings, progress)
 
 
 def _built(report: BuildReport, lang: str) -> str:
@@ -34,34 +36,45 @@ def _built(report: BuildReport, lang: str) -> str:
     return t(lang, "updated", documents=count(lang, report.documents, "document"))
 
 
-def update(settings: Settings, lang: str) -> str:
-    """Update the index; one line saying what happened."""
+def update(settings: Settings, lang: str, progress: Callable[[float, str], None] | None = None) -> str:
+    """Update the index; one line saying what happened (any failure too; details in the log)."""
     try:
-        return _built(rebuild(settings), lang)
-    except QAError as e:
-        return f"⚠ {e}"
+        return _built(rebuild(settings, progress), lang)
+    except Exception as e:  # noqa: BLE001 - one line on the page, whatever failed
+        if not isinstance(e, QAError):
+            log.error("update failed", exc_info=e)
+        return f"⚠ {one_line(e)}"
 
 
 def add_files(settings: Settings, paths: list[Path], lang: str) -> list[str]:
-    """Store each uploaded file in the documents folder (one line per file), then update the index."""
-    notes = []
-    limit = settings.max_upload_mb * 1_000_000
-    for path in paths:
-        try:
-            if path.stat().st_size > limit:
-                raise ValueError(f"over the {settings.max_upload_mb} MB limit")
-            name, stored = store_upload(settings.seeds, path.name, path.read_bytes(), limit)
-            notes.append(t(lang, "added" if stored else "exists", name=name))
-        except (ValueError, OSError) as e:
-            notes.append(t(lang, "rejected", name=path.name, why=str(e)))
-    return [*notes, update(settings, lang)]
+    """Store each uploaded file in the documents folder (one line per file: added, already there,
+    or not added and why), then update the index when any was added. Gradio's copies are
+    deleted once read."""
+    try:
+        guard.require_write(settings)
+        results = store_uploads(
+            settings.seeds, [(p.name, p) for p in paths], settings.max_upload_mb * 1_000_000, settings
+        )
+    except QAError as e:
+        return [f"⚠ {e}"]
+    finally:
+        for p in paths:
+            p.unlink(missing_ok=True)
+    notes = [
+        t(lang, "rejected", name=u.name, why=u.reason)
+        if u.reason
+        else t(lang, "added" if u.stored else "exists", name=u.name)
+        for u in results
+    ]
+    return [*notes, update(settings, lang)] if any(u.stored for u in results) else notes
 
 
 def delete(settings: Settings, source: str, lang: str) -> str:
     """Remove one document from the folder and the index in one step."""
     try:
+        guard.require_write(settings)
         remove_document(settings.seeds, source)
-    except (ValueError, OSError) as e:
+    except (QAError, ValueError, OSError) as e:
         return f"⚠ {e}"
     return f"{t(lang, 'deleted', name=source)} {update(settings, lang)}"
 
@@ -70,7 +83,7 @@ def _when(stamp: float) -> str:
     return time.strftime("%Y-%m-%d", time.localtime(stamp))
 
 
-def _row(seeds: Path, source: str, info: dict, lang: str) -> str:
+def _row(seeds: Path, source: str, info: dict, lang: str, writable: bool) -> str:
     name = source.rsplit("/", 1)[-1]
     title = info.get("title") or name
     suffix = name.rsplit(".", 1)[-1].lower()
@@ -85,12 +98,16 @@ def _row(seeds: Path, source: str, info: dict, lang: str) -> str:
     if title != source:  # the file name, where the title does not already say it
         meta.append(source)
     src, delete_label = attr(source), attr(t(lang, "delete_doc"))
+    delete = (
+        f"<button class='qa-docdel' data-act='delete' data-src='{src}' title='{delete_label}'"
+        f" aria-label='{delete_label}: {attr(title)}'>✕</button>"
+        if writable
+        else ""
+    )
     return (
         f"<li class='qa-docrow'><div class='qa-docmain'>"
         f"<a href='#' class='qa-docopen' data-act='open' data-src='{src}' title='{attr(t(lang, 'open'))}'>"
-        f"{verbatim(title)}</a><div class='qa-docmeta'>{verbatim(' · '.join(meta))}</div></div>"
-        f"<button class='qa-docdel' data-act='delete' data-src='{src}' title='{delete_label}'"
-        f" aria-label='{delete_label}: {attr(title)}'>✕</button></li>"
+        f"{verbatim(title)}</a><div class='qa-docmeta'>{verbatim(' · '.join(meta))}</div></div>{delete}</li>"
     )
 
 
@@ -99,9 +116,12 @@ def documents_html(settings: Settings, live: LiveRetriever, lang: str) -> str:
     folder changed since; the version id only in the details line."""
     try:
         stored = live.get().stored
-    except QAError as e:
-        msg = t(lang, "no_index") if store.current_version(settings.index) is None else str(e)
-        return f"<div class='qa-docs'><p class='qa-docsum'>{verbatim(msg)}</p></div>"
+    except IndexNotFound:
+        return f"<div class='qa-docs'><p class='qa-docsum'>{verbatim(t(lang, 'no_index'))}</p></div>"
+    except Exception as e:  # noqa: BLE001 - a damaged or tampered index is one line; the page still loads
+        if not isinstance(e, QAError):
+            log.error("index not loadable", exc_info=e)
+        return f"<div class='qa-docs'><p class='qa-docsum'>⚠ {verbatim(one_line(e))}</p></div>"
     m = stored.manifest
     files = m.get("files", {})
     if not files:
@@ -119,7 +139,8 @@ def documents_html(settings: Settings, live: LiveRetriever, lang: str) -> str:
     if index_status(settings.seeds, settings.index)["stale"]:
         out.append(f"<p class='qa-stale'>⚠ {verbatim(t(lang, 'stale'))}</p>")
     out.append("<ul class='qa-doclist'>")
-    out += [_row(settings.seeds, s, info, lang) for s, info in rows[:MAX_ROWS]]
+    writable = not guard.read_only(settings)
+    out += [_row(settings.seeds, s, info, lang, writable) for s, info in rows[:MAX_ROWS]]
     out.append("</ul>")
     if len(rows) > MAX_ROWS:
         out.append(f"<p class='qa-docsum'>… +{len(rows) - MAX_ROWS}</p>")
