@@ -10,6 +10,7 @@ import dataclasses
 import shutil
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -178,8 +179,9 @@ def test_a_batch_upload_reports_each_file_and_indexes_the_good_ones(tmp_path, fa
     with serving(tmp_path, fake) as url:
         status, paths = upload(url, files)
         assert status == 200
+        assert all("/qa-uploads-" in p for p in paths)  # the server's own upload cache
         status, out = call(url, "add", [file_data(paths), "en"])
-    assert status == 200
+    assert status == 200 and not any(Path(p).exists() for p in paths)  # deleted once read
     lines = out[0].split("<br>")
     assert lines[0] == "good1.txt: added" and lines[2] == "good2.txt: added"
     assert lines[1].startswith("broken.docx: not added (not a valid DOCX file: it is not a ZIP archive")
