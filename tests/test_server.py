@@ -21,8 +21,8 @@ from tests.conftest import SEED
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 QUESTION = "Сколько предприятий модернизировано в первом полугодии?"
-# Loaded into the app and every process it starts (PYTHONPATH): records each socket connection
-# and name lookup, with the process id, into QA_AUDIT_LOG.
+# Loaded into the app and every process it starts (PYTHONPATH): records each process's start and
+# each socket connection and name lookup, with the process id, into QA_AUDIT_LOG.
 AUDIT = """
 import json, os, sys
 def _audit(event, args, _log=os.environ["QA_AUDIT_LOG"]):
@@ -31,6 +31,8 @@ def _audit(event, args, _log=os.environ["QA_AUDIT_LOG"]):
         host = where[0] if isinstance(where, tuple) else where
         with open(_log, "a", encoding="utf-8") as f:
             f.write(json.dumps([os.getpid(), event, host if isinstance(host, str) else None]) + "\\n")
+with open(os.environ["QA_AUDIT_LOG"], "a", encoding="utf-8") as f:
+    f.write(json.dumps([os.getpid(), "start", None]) + "\\n")
 sys.addaudithook(_audit)
 """
 
@@ -98,7 +100,8 @@ def test_nothing_connects_beyond_loopback(served):
     url, base = served
     ok(url, "ask", [QUESTION])
     records = [json.loads(line) for line in (base / "audit.log").read_text(encoding="utf-8").splitlines()]
-    assert records, "the audit hook recorded nothing: it did not load"
+    starts = {pid for pid, event, _ in records if event == "start"}
+    assert len(starts) >= 2, "the hook did not see the app and its build process"
     outside = []
     for pid, event, host in records:
         if host is None or host.startswith("/"):
