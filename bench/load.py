@@ -118,8 +118,8 @@ def during_build(sentences: int = 4000, idle_questions: int = 50) -> dict:
         shutil.copy(ROOT / "seeds" / "000_f178607ead7f680c.txt", seeds)
         qa.build_index(seeds, index)
         proc, url = start_app(seeds, index)
+        client = Client(url, verbose=False)
         try:
-            client = Client(url, verbose=False)
 
             def ask() -> float:
                 t = time.perf_counter()
@@ -142,6 +142,7 @@ def during_build(sentences: int = 4000, idle_questions: int = 50) -> dict:
             build_s = time.perf_counter() - t
             idle += [ask() for _ in range(idle_questions)]  # idle again: the machine's load drifts
         finally:
+            client.close()  # its heartbeat stream would hold the server's shutdown
             proc.terminate()
             proc.wait(timeout=30)
     return {
