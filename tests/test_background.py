@@ -15,7 +15,7 @@ def test_a_background_build_reports_like_build_index(tmp_path, seeds):
     steps = []
     r = background.build(settings, lambda fraction, what: steps.append((what, fraction)))
     assert (r.documents, r.chunks, r.embedded, r.added) == (2, 2, 2, ("en.md", "ru.txt"))
-    assert steps and steps[-1] == ("embedding", 1.0)
+    assert steps and steps[-1][1] == 1.0  # tqdm's bars, as they move
     (seeds / "ru.txt").rename(seeds / "renamed.txt")
     (seeds / "bad.docx").write_bytes(b"not a zip")
     again = background.build(settings)

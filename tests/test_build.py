@@ -116,9 +116,9 @@ def reads(monkeypatch):
     seen = []
     real = qa.build.stages.read_document
 
-    def spy(path, source):
+    def spy(path, source, settings=None):
         seen.append(source)
-        return real(path, source)
+        return real(path, source, settings)
 
     monkeypatch.setattr(qa.build.stages, "read_document", spy)
     return seen
