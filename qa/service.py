@@ -95,7 +95,7 @@ class Service:
             return out
         *_, r = grounded(a, self.chat, self.settings.llm_timeout)
         return out.model_copy(
-            update={"answer": r.text, "quotes": r.quotes, "llm": LLMOut(**llm_dict(r)["llm"])}
+            update={"answer": r.text, "quotes": list(r.quotes), "llm": LLMOut(**llm_dict(r)["llm"])}
         )
 
     def search(self, question: str, k: int | None = None) -> SearchResult:

@@ -112,6 +112,7 @@ def test_cli_with_the_server_down_prints_the_quotes_and_a_notice(seed_dir):
     assert "10 предприятий" in rest and "Источники:" in rest
 
 
+@pytest.mark.filterwarnings("error::UserWarning")  # pydantic warns when a field is not what it says
 def test_rest_ask_with_an_llm(llm_url, tmp_path):
     with serve_index(tmp_path, qa.HashEmbedder(64), llm_url=llm_url, llm_max_tokens=MAX_TOKENS) as served:
         out = httpx.post(
