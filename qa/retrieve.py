@@ -96,7 +96,7 @@ class Retriever:
                 "rebuild it with `qa index`"
             ) from e
         if embedder is None:
-            embedder = load_embedder(stored.manifest["model"], settings.device, settings.batch_tokens)
+            embedder = load_embedder(stored.manifest["model"], settings=settings)
         return cls(stored, lexical, embedder, settings)
 
     @property

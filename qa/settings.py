@@ -12,6 +12,11 @@ from pathlib import Path
 from .errors import QAError
 
 DEFAULT_MODEL = "multilingual-e5-small-q4"
+QUERY_PATHS = ("auto", "fp32", "int8")
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa"
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,9 @@ class Settings:
     llm_timeout: float = 60.0  # seconds an LLM reply may take in all; past it the quotes alone are shown
     llm_max_tokens: int = 400  # longest LLM reply, in tokens ("briefly" is asked; this is enforced)
     ray_address: str = ""  # build on Ray: "local" starts it here, "auto" joins a running cluster, or host:port; "" builds in this process
+    cache: Path = dataclasses.field(default_factory=_cache_dir)  # converted model, per-machine choices
+    query_path: str = "auto"  # questions' model: fp32, int8, or auto (faster here, measured once)
+    threads: int = 0  # ONNX Runtime threads per model call; 0: one per core
 
 
 def _coerce(name: str, raw: str, kind: type):
@@ -78,6 +86,7 @@ _KINDS = {
     "api_key": str,
     "read_only": bool,
     "ray_address": str,
+    "cache": Path,
 }
 _BOOLS = {
     "1": True,
@@ -106,6 +115,8 @@ def load_settings(**overrides) -> Settings:
         if value is not None:
             values[key] = Path(value) if _KINDS.get(key) is Path else value
     settings = dataclasses.replace(Settings(), **values)
+    if settings.query_path not in QUERY_PATHS:
+        raise QAError(f"query_path={settings.query_path!r}: use one of {', '.join(QUERY_PATHS)}")
     if settings.chunk_size < 50 or not 0 <= settings.chunk_overlap < settings.chunk_size:
         raise QAError(
             f"chunk_size={settings.chunk_size}, chunk_overlap={settings.chunk_overlap}: "

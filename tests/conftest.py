@@ -35,6 +35,17 @@ EN = (
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory):
+    """The converted default model and the query path measurement, once per test session and
+    outside the repository and the user's cache (QA_CACHE reaches the subprocesses too)."""
+    patch = pytest.MonkeyPatch()
+    path = tmp_path_factory.mktemp("qa-cache")
+    patch.setenv("QA_CACHE", str(path))
+    yield path
+    patch.undo()
+
+
 @pytest.fixture
 def fake():
     return qa.HashEmbedder(64)

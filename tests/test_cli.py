@@ -132,3 +132,11 @@ def test_serve_flags_reach_the_settings(monkeypatch, tmp_path):
     assert main(["serve"]) == 0 and got[1].read_only is True
     monkeypatch.setenv("QA_READ_ONLY", "maybe")
     assert main(["serve"]) == 2
+
+
+def test_status_shows_the_index_and_the_model(tmp_path, seeds, index, capsys):
+    assert main(["status", "--index", str(index), "--seeds", str(seeds), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["documents"], out["chunks"], out["stale"], out["model"]) == (2, 2, False, "hash-64")
+    assert main(["status", "--index", str(tmp_path / "none"), "--model", "hash-64"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == "version: not built yet (qa index)"

