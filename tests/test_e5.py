@@ -129,3 +129,16 @@ def test_concurrent_questions_get_their_own_vectors(model):
     np.testing.assert_allclose(np.stack([out[i] for i in range(len(texts))]), alone, atol=1e-6)
     # several questions in one call (search_many) get them too
     np.testing.assert_allclose(model.embed_queries(texts), alone, atol=1e-6)
+
+
+def test_a_damaged_model_file_says_how_to_recover(model, tmp_path):
+    from qa.e5.runtime import OnnxModel
+
+    folder = model.model.folder
+    for f in folder.iterdir():
+        if f.name != "onnx":
+            (tmp_path / f.name).symlink_to(f)
+    (tmp_path / "onnx").mkdir()
+    (tmp_path / convert.INT8).write_bytes(b"not a model")
+    with pytest.raises(qa.ModelLoadError, match=f"delete {tmp_path} and it is converted again"):
+        OnnxModel(tmp_path).embed(["question"], "query", "int8")

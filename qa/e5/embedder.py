@@ -58,6 +58,8 @@ def load(device: str, cache: Path, query_path: str, threads: int, batch_tokens: 
     torch: importing it and sentence-transformers took 6 s of a 6.7 s `qa ask`), torch on CUDA."""
     if device == "cpu":
         model = OnnxModel(convert.ensure(cache), threads)
-        return E5Embedder(model, choose(model, query_path, cache, threads), batch_tokens)
+        path = choose(model, query_path, cache, threads)
+        model.warm(path.name)
+        return E5Embedder(model, path, batch_tokens)
     model = TorchModel(convert.ensure(cache, torch=True), device)
     return E5Embedder(model, QueryPath("fp32", f"torch on {device}"), batch_tokens)
