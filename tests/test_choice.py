@@ -78,3 +78,11 @@ def test_the_choice_is_measured_once_per_machine(tmp_path):
 def test_cpu_names_the_instruction_sets():
     name = choice.cpu()
     assert name.endswith("]") and "[" in name
+
+
+def test_an_unknown_query_path_setting_is_one_clear_error(monkeypatch):
+    import qa
+
+    monkeypatch.setenv("QA_QUERY_PATH", "fast")
+    with pytest.raises(qa.QAError, match="query_path='fast': use one of auto, fp32, int8"):
+        qa.load_settings()
