@@ -80,11 +80,11 @@ def head(cpus: int):
 def _tokens(index: Path) -> int:
     st = qa.Retriever.load(index).stored
     texts = [
-        "passage: " + st.document(st.chunk(i).source).text[a:b]
+        st.document(st.chunk(i).source).text[a:b]
         for i in range(st.n_chunks)
         for a, b in (st.sentence_spans[j] for j in st.sentences_of(i))
     ]
-    return sum(qa.load_embedder().model[0].token_lengths(texts))
+    return sum(qa.load_embedder().token_counts(texts))  # the e5 "passage: " prompt included
 
 
 def _min_cosine(a: Path, b: Path) -> float:
