@@ -186,3 +186,12 @@ def test_documents_panel_lists_titles_and_deletes_in_one_step(tmp_path, seeds, f
     assert library.delete(settings, "../ru.txt", "en").startswith("⚠")
     (seeds / "new.txt").write_text("Новый документ о реках.", encoding="utf-8")
     assert "Documents changed since the last update" in library.documents_html(settings, live, "en")
+
+
+@pytest.mark.model
+def test_documents_panel_says_how_questions_run_here(seed_index, tmp_path):
+    settings = qa.load_settings(seeds=tmp_path, index=seed_index)
+    out = library.documents_html(settings, LiveRetriever(settings.index, settings), "ru")
+    path = qa.embedding.describe(qa.load_embedder())["query path"]
+    assert f"модель multilingual-e5-small-q4 · {path}</p>" in out
+    assert "onnxruntime" in out and ("fastest here" in out or "set by query_path" in out)

@@ -12,6 +12,7 @@ from pathlib import Path
 from .. import background, guard
 from ..build import index_status
 from ..documents import remove_document, store_uploads
+from ..embedding import describe
 from ..errors import IndexNotFound, QAError, one_line
 from ..retrieve import LiveRetriever
 from ..settings import Settings
@@ -115,7 +116,8 @@ def documents_html(settings: Settings, live: LiveRetriever, lang: str) -> str:
     """The list of documents of the index version in use, with what was skipped and whether the
     folder changed since; the version id only in the details line."""
     try:
-        stored = live.get().stored
+        retriever = live.get()
+        stored = retriever.stored
     except IndexNotFound:
         return f"<div class='qa-docs'><p class='qa-docsum'>{verbatim(t(lang, 'no_index'))}</p></div>"
     except Exception as e:  # noqa: BLE001 - a damaged or tampered index is one line; the page still loads
@@ -152,5 +154,9 @@ def documents_html(settings: Settings, live: LiveRetriever, lang: str) -> str:
         )
         out.append(f"<ul>{items}</ul></details>")
     info = t(lang, "details", version=stored.version, model=m.get("model", "?"))
-    out.append(f"<p class='qa-details'>{verbatim(info)}</p></div>")
+    run = describe(retriever.embedder)  # the query path this machine chose, and why (qa status)
+    if "query path" in run:
+        info += f" · {run['query path']}"
+    why = " · ".join(run[k] for k in ("runtime", "why", "cpu") if k in run)
+    out.append(f"<p class='qa-details' title='{attr(why)}'>{verbatim(info)}</p></div>")
     return "".join(out)
