@@ -98,7 +98,7 @@ def main() -> str:
         seeds = work / "seeds"
         seeds.mkdir()
         for lang in ("ru", "en"):
-            for p in (quality.corpus(lang, work / f"c-{lang}") / "seeds").iterdir():
+            for p in quality.corpus(lang, work / f"c-{lang}")[0].iterdir():
                 (seeds / f"{lang}_{p.name}").write_bytes(p.read_bytes())
         rows = []
         t = time.perf_counter()

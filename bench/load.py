@@ -264,34 +264,46 @@ def run_load(url: str, seeds: Path, index: Path, users: int, seconds: float, use
     }
 
 
-def main(users: int = 16, seconds: float = 60) -> str:
-    rows = []
+def rows(endpoints: dict, users: int, seconds: float, env: dict[str, str] | None = None) -> list[dict]:
+    """One server (app.py, with the variables `env` added) on the seed document and code.txt; each endpoint's
+    load in turn, while the index is rebuilt."""
+    out = []
     with tempfile.TemporaryDirectory() as tmp:
         seeds, index = Path(tmp) / "seeds", Path(tmp) / "index"
         seeds.mkdir()
         shutil.copy(ROOT / "seeds" / "000_f178607ead7f680c.txt", seeds)
         (seeds / "code.txt").write_text(code_doc(CODES[0]), encoding="utf-8")
         qa.build_index(seeds, index)
-        proc, url = start_app(seeds, index)
+        proc, url = start_app(seeds, index, env={**os.environ, **(env or {})})
         try:
-            for name, user in ENDPOINTS.items():
-                r = run_load(url, seeds, index, users, seconds, user)
-                rows.append(
-                    f"| {name} | {r['requests']} | {r['throughput_rps']} | {r['p50_ms']} | {r['p95_ms']} | "
-                    f"{r['errors']} | {r['wrong_version']} | {r['index_versions']} |"
-                )
+            for name, user in endpoints.items():
+                out.append({"endpoint": name, **run_load(url, seeds, index, users, seconds, user)})
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+    return out
+
+
+def table(results: list[dict], first: str = "endpoint") -> list[str]:
+    return [
+        f"| {first} | requests | throughput (req/s) | p50 ms | p95 ms | errors | wrong-version answers | index versions |",
+        "|---|---|---|---|---|---|---|---|",
+        *(
+            f"| {r[first]} | {r['requests']} | {r['throughput_rps']} | {r['p50_ms']} | {r['p95_ms']} | "
+            f"{r['errors']} | {r['wrong_version']} | {r['index_versions']} |"
+            for r in results
+        ),
+    ]
+
+
+def main(users: int = 16, seconds: float = 60) -> str:
     return "\n".join(
         [
             f"## Load: {users} concurrent users for {seconds:.0f} s per endpoint while the index is rebuilt",
             "",
             "One server process (app.py): the chat's Gradio endpoint, then the REST API.",
             "",
-            "| endpoint | requests | throughput (req/s) | p50 ms | p95 ms | errors | wrong-version answers | index versions |",
-            "|---|---|---|---|---|---|---|---|",
-            *rows,
+            *table(rows(ENDPOINTS, users, seconds)),
         ]
     )
 

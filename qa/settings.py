@@ -56,7 +56,7 @@ class Settings:
     ray_address: str = ""  # build on Ray: "local" starts it here, "auto" joins a running cluster, or host:port; "" builds in this process
     cache: Path = dataclasses.field(default_factory=_cache_dir)  # converted model, per-machine choices
     query_path: str = "auto"  # questions' model: fp32, int8, or auto (faster here, measured once)
-    threads: int = 0  # ONNX Runtime threads per model call; 0: one per core
+    threads: int = 0  # ONNX Runtime threads per model call; 0: 1 for int8 questions, one per core for fp32 (measured: bench/results.md)
 
 
 def _coerce(name: str, raw: str, kind: type):

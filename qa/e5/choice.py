@@ -94,7 +94,7 @@ def query_path(
         return QueryPath(setting, f"set by query_path={setting}")
     import onnxruntime
 
-    key = f"{cpu()} | onnxruntime {onnxruntime.__version__} | {model.folder.name} | threads {threads}"
+    key = f"{cpu()} | onnxruntime {onnxruntime.__version__} | {model.folder.name} | threads {threads or 'int8 1, fp32 per core'}"
     store = Path(cache) / "query-path.json"
     known = _read(store)
     if key in known:

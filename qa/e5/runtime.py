@@ -115,7 +115,11 @@ class OnnxModel:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
+        # Unset, a question's int8 call takes 1 thread and fp32 calls one per core: per question
+        # on 2 cores, int8 took 9.3 ms on 1 thread and 13.0 on 2 (7.2 and 7.6 with the AVX2 limits),
+        # fp32 18.3 and 13.5 (12.8 and 10.6); 16 REST clients got 147-174 req/s either way
+        # (bench/results.md, XQuAD questions, shared machine).
+        options.intra_op_num_threads = self.threads or (1 if path == "int8" else 0)
         # Threads that wait spin by default, which takes the core from the other request
         # threads on a small machine.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -130,7 +134,8 @@ class OnnxModel:
     def runtime(self) -> str:
         import onnxruntime
 
-        return f"onnxruntime {onnxruntime.__version__} (CPU, {self.threads or 'one thread per core'})"
+        threads = f"{self.threads} threads" if self.threads else "int8: 1 thread, fp32: one per core"
+        return f"onnxruntime {onnxruntime.__version__} (CPU, {threads})"
 
     def embed(self, texts: list[str], kind: str, path: str = "fp32") -> np.ndarray:
         """Normalised vectors of texts; kind is "query" or "document" (the e5 prompt)."""
