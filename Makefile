@@ -51,7 +51,8 @@ lint: $(VENV)/.installed-test
 test: $(VENV)/.installed-test chromium lint
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
 
-# Quality, build cost, sync, scale (10k and 100k chunks) and load (Gradio and REST); writes bench/results.md (~12 min).
+# Quality, speed on two CPU kinds, sync, scale (10k and 100k chunks), load (Gradio and REST), Ray; writes
+# bench/results.md (~12 min before the per-kind speed sections, which took 25 min more on 2 shared cores).
 bench: $(VENV)/.installed-bench
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/run.py
 
