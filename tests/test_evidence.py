@@ -44,3 +44,17 @@ def test_a_number_question_without_a_number_of_its_kind_is_not_found(plant):
 
 def test_a_date_question_needs_a_date(plant):
     assert not qa.Assistant(plant).ask("Когда основан завод ферросплавов?").found
+
+
+def test_an_attribute_named_nowhere_in_the_passage_is_missing(plant):
+    ask = qa.Assistant(plant).evidence
+    # the plant is there, its director is not; the plant is one of the modernised enterprises
+    assert ask("Кто директор завода ферросплавов?").attribute_missing()
+    assert not ask("Сколько предприятий региона модернизировано?").attribute_missing()
+
+
+def test_a_word_naming_a_measure_is_found_by_another_naming_it(plant):
+    # "инвестиций" asks for a sum of money; "Общая сумма ... 6 млрд тенге" names one
+    ev = qa.Assistant(plant).evidence("Инвестиции в модернизацию?")
+    best = ev.sentences[ev.order[0]]
+    assert ev.text(ev.order[0]).startswith("Общая сумма") and best.coverage == 1.0

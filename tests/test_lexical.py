@@ -1,4 +1,13 @@
-from qa.lexical import Lexical, cyrillic, tokenize
+from qa.lexical import (
+    Lexical,
+    cognate_keys,
+    cognates,
+    cyrillic,
+    name_share,
+    question_names,
+    skeleton,
+    tokenize,
+)
 
 
 def test_stems_each_word_in_its_own_language():
@@ -33,3 +42,14 @@ def test_a_surname_has_one_stem_in_every_case():
 
 def test_cyrillic_script_is_recognised():
     assert cyrillic("Какой объём?") and cyrillic("Tesla и Эдисон") and not cyrillic("Tesla 1943")
+
+
+def test_names_and_borrowed_words_are_matched_across_scripts():
+    assert skeleton("Bekenov") == skeleton("БЕКЕНОВА") and skeleton("Luther") == skeleton("Лютера")
+    assert skeleton("Warsaw") == skeleton("Варшава")[:3] and skeleton("Ли") == ""  # too short to tell
+    names = question_names("Who is Kairat Bekenov?")
+    assert name_share(names, "По данным Кайрата БЕКЕНОВА, ...") == 1.0
+    assert name_share(names, "- отметил Бердыбек САПАРБАЕВ.") == 0.0
+    asked = cognate_keys("How many plants were modernised?")
+    assert cognates(asked, "в регионе модернизировано 10 предприятий") == 0.5  # "plants" is no cognate
+    assert cognates(asked, "Сегодня идёт дождь.") == 0.0

@@ -71,3 +71,39 @@ def test_who_is_x_is_answered_by_the_role_in_front_of_the_name():
     assert (
         answer_span(q, "Кайрат БЕКЕНОВ отметил это.", 0, 27) is None
     )  # a name with no role: nothing to mark
+    # an English question about a Russian text: the name is matched by its skeleton
+    assert s[slice(*answer_span(analyse("Who is Kairat Bekenov?"), s, 0, len(s)))].startswith("заместителя")
+
+
+@pytest.mark.parametrize(
+    ("question", "attribute"),
+    [
+        ("Сколько детей было у Теслы?", "дет"),
+        ("Сколько различных команд довёл до финала Мэннинг?", "команд"),  # past the adjective
+        ("Кто директор Актюбинского завода ферросплавов?", "директор"),
+        ("Кто был первым председателем биржи?", "председател"),
+        ("Who is the CEO of BSkyB?", "ceo"),
+        ("Кто изобрёл паровую турбину?", None),  # a verb
+        ("Who invented the steam turbine?", None),
+        ("How many Huguenots left France?", None),  # a name is the topic
+        ("How many people live in Melbourne?", None),  # a measure is checked as one
+        ("Кто такой Бекенов?", None),
+    ],
+)
+def test_the_attribute_asked_for(question, attribute):
+    assert analyse(question).attribute == attribute
+
+
+def test_how_many_counts_things_and_signs_name_their_measure():
+    assert analyse("Сколько предприятий модернизировано?").count
+    assert analyse("How many plants were modernised?").count
+    assert not analyse("Во сколько обошлась модернизация?").count  # how much, not how many
+    assert not analyse("Сколько стоит билет?").count
+    s = "Производительность выросла на 9%, модернизировано 10 предприятий."
+    assert (
+        s[slice(*answer_span(analyse("How many plants were modernised?"), s, 0, len(s)))] == "10 предприятий"
+    )
+    # "per year" is a rate: the question asks for money, not a duration
+    assert analyse("How much are the channels paid per year?").measure is None
+    t = "The agreements include fees of £30m for the channels."
+    assert t[slice(*answer_span(analyse("How much are the channels paid per year?"), t, 0, len(t)))] == "£30m"

@@ -6,10 +6,11 @@ is the answer span highlighted inside a verbatim quote. Nothing here is generate
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-from ..lexical import tokenize
+from ..lexical import name_share, question_names, tokenize
 
 NUMBER, DATE, PERSON = "number", "date", "person"
 
@@ -48,12 +49,18 @@ _MEASURES = (
     (
         MONEY,
         r"тенге|рубл\w*|доллар\w*|долл\.?|евро|фунт\w*|зарплат\w*|заработн\w*|стоимост\w*|цен[аыуе]|бюджет\w*"
-        r"|инвестиц\w*|сумм\w*|dollars?|euros?|pounds|salary|salaries|wages?|price|cost|costs|budget|investments?|[$£€]",
+        r"|инвестиц\w*|сумм\w*|dollars?|euros?|pounds|salary|salaries|wages?|price|cost|costs|budget|investments?",
     ),
     (DURATION, r"лет|года?|месяц\w*|дн(?:ей|я)|недел\w*|years?|months?|weeks?|days?|age|возраст\w*|old"),
-    (SHARE, r"%|процент\w*|percent|percentage|per cent|дол[яиюей]|share|proportion"),
+    (SHARE, r"процент\w*|percent|percentage|per cent|дол[яиюей]|share|proportion"),
 )
-_MEASURE_RE = [(m, re.compile(rf"(?<!\w)(?:{rx})(?!\w)", _I)) for m, rx in _MEASURES]
+_SYMBOLS = {MONEY: "[$£€]", SHARE: "%"}  # signs stand next to the digits ("9%", "$5")
+_MEASURE_RE = [
+    (m, re.compile(rf"(?<!\w)(?:{rx})(?!\w)" + (f"|{_SYMBOLS[m]}" if m in _SYMBOLS else ""), _I))
+    for m, rx in _MEASURES
+]
+# "paid per year", "в год": a rate, not a duration asked for
+_RATE = re.compile(r"\b(?:per|a|each|every|в)\s+(?:year|month|week|day|hour|год|месяц|неделю|день|час)\b", _I)
 # "Какая зарплата ...?", "What is the population of ...?": a number asked for by what it measures.
 _MEASURE_QUESTION = re.compile(
     r"(?:\b(?:как(?:ой|ая|ое|ую|ова|ов)|what(?:'s| is| was| are| were)(?: the)?)\s+(?:\w+\s+){0,2}|^\W*(?:а|и|and)?\s*)"
@@ -118,6 +125,30 @@ class Question:
     define: bool  # "кто такой X" / "what is X": answered where X is introduced
     stems: frozenset[str]  # its content words, stemmed
     measure: str | None = None  # for a NUMBER: PEOPLE, MONEY, DURATION, SHARE when the question says
+    attribute: str | None = None  # the stem of what is counted or the role asked for ("детей", "директор")
+    names: frozenset[str] = frozenset()  # skeletons of the names it mentions, for text in another script
+    count: bool = False  # "how many X", "сколько X": a count of things, answered by no sum or share
+
+
+# Words that name the same measure in other words: "объем инвестиций" is asked, "на общую сумму
+# 400 млрд тенге" answers; "population" and "жителей". A question word of a class is found in a
+# sentence holding another word of that class (currency units are no such word: a sum in tenge
+# is not a salary).
+_KIN = {
+    MONEY: "сумма суммы сумму инвестиции инвестиций вложения вложений затраты затрат стоимость бюджет "
+    "sum sums investment investments spending cost costs budget funding",
+    PEOPLE: "население населения жители жителей численность population inhabitants residents",
+}
+
+
+@functools.cache
+def _kin() -> dict[str, str]:
+    return {stem: m for m, words in _KIN.items() for w in words.split() for stem in tokenize(w)}
+
+
+def kin(stem: str) -> str | None:
+    """The measure a word names, if it is one of the words that name one (see _KIN)."""
+    return _kin().get(stem)
 
 
 def measure_of(text: str) -> str | None:
@@ -138,9 +169,49 @@ def analyse(question: str, previous: str = "") -> Question:
     """What the question asks for; a follow-up ("а до конца года?") that does not say asks what
     the previous question asked."""
     kind = _kind(question) or (_kind(previous) if previous else None)
-    measure = (measure_of(question) or measure_of(previous)) if kind == NUMBER else None
+    measure = (measure_of(_RATE.sub("", question)) or measure_of(previous)) if kind == NUMBER else None
     stems = frozenset(tokenize(f"{previous} {question}"))
-    return Question(kind, bool(_DEFINE.search(question)), stems, measure)
+    m = _COUNT.search(question) if kind == NUMBER and measure is None else None
+    count = bool(m) and not (m.group(1) and _VERB.search(m.group(1).lower()))
+    return Question(
+        kind,
+        bool(_DEFINE.search(question)),
+        stems,
+        measure,
+        _attribute(question, kind),
+        question_names(question),
+        count,
+    )
+
+
+# "how many plants", "сколько предприятий": a count of things (not "во сколько обошлась", "сколько
+# стоит", "сколько лет"; a verb after "сколько" asks how much).
+_COUNT = re.compile(r"\bhow many\b|(?<!во )\bсколько\s+(?!стои|весит|денег|лет|времени|раз\b)(\w+)", _I)
+# The attribute asked for: the counted thing ("Сколько детей ...", "How many subscribers ...") or
+# the role ("Кто директор ...", "Who is the CEO of ..."), after any adjectives; a capitalised
+# word is a name (the topic), a verb ("Кто изобрёл") or a measure ("how many people") no attribute.
+_COUNTED = re.compile(r"\b(?:сколько|how many)\s+(\w+)", _I)
+_ROLE = re.compile(
+    r"^\W*(?:кто\s+(?:(?:был[аио]?|будет|является|стал[аио]?|нынешний|текущий|первым|первый|последним)\s+)*"
+    r"|who\s+(?:is|was|are|were)\s+(?:(?:the|a|an|current|first|last)\s+)*)(\w+)",
+    _I,
+)
+_NEXT_WORD = re.compile(r"\s+(\w+)")
+_ADJECTIVE = re.compile(r"(?:ых|их|ым|им|ой|ый|ий|ая|ое|ые|ие|ого|его)$")
+_VERB = re.compile(r"(?:л|ла|ло|ли|ет|ит|ют|ут|ат|ят|ся|сь)$")
+
+
+def _attribute(question: str, kind: str | None) -> str | None:
+    """The stem of the attribute a NUMBER or PERSON question asks for, if it names one."""
+    m = (_COUNTED if kind == NUMBER else _ROLE).search(question) if kind in (NUMBER, PERSON) else None
+    while m and kind == NUMBER and _ADJECTIVE.search(m.group(1).lower()):  # "сколько различных команд"
+        m = _NEXT_WORD.match(question, m.end())
+    if not m or (m.group(1)[:1].isupper() and not m.group(1).isupper()):
+        return None
+    if (kind == PERSON and _VERB.search(m.group(1).lower())) or measure_of(m.group(1)):
+        return None
+    stems = tokenize(m.group(1))
+    return stems[0] if stems else None
 
 
 def _stop(word: str) -> bool:
@@ -202,6 +273,8 @@ def fits(q: Question, text: str, s: int, e: int) -> bool:
     if q.kind == NUMBER and q.measure:
         m = measure_of(text[s:e])
         return m == q.measure or (m is None and q.measure != MONEY)
+    if q.count:
+        return measure_of(text[s:e]) not in (MONEY, SHARE)  # "how many plants" is no "9%"
     return True
 
 
@@ -214,7 +287,7 @@ def _role(q: Question, text: str, a: int, b: int) -> tuple[int, int] | None:
     """For "кто такой X": X's mention with the role words in front of it ("заместителя акима
     области Кайрата БЕКЕНОВА")."""
     for s, e in _names(text, a, b):
-        if not set(tokenize(text[s:e])) & q.stems:
+        if not set(tokenize(text[s:e])) & q.stems and not name_share(q.names, text[s:e]):
             continue
         start = s
         for m in reversed(list(re.finditer(r"[^\W\d_]+", text[a:s]))[-_ROLE_WORDS:]):
