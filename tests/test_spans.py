@@ -107,3 +107,12 @@ def test_how_many_counts_things_and_signs_name_their_measure():
     assert analyse("How much are the channels paid per year?").measure is None
     t = "The agreements include fees of £30m for the channels."
     assert t[slice(*answer_span(analyse("How much are the channels paid per year?"), t, 0, len(t)))] == "£30m"
+
+
+def test_multiplicative_number_words_count():
+    s = "Шестикратный обладатель Грэмми Леди Гага исполнила гимн."
+    assert s[slice(*answer_span(analyse("Сколько премий Грэмми у Леди Гаги?"), s, 0, len(s)))].startswith(
+        "Шестикратный"
+    )
+    t = "Six-time Grammy winner Lady Gaga performed the anthem."
+    assert t[slice(*answer_span(analyse("How many Grammys has Lady Gaga won?"), t, 0, len(t)))] == "Six-time"

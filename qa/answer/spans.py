@@ -93,15 +93,16 @@ _DATE_RE = re.compile(
     r"|yesterday|today|tomorrow)\b",
     _I,
 )
+# number words, "six-time" and "шестикратный" among them (a "six-time Grammy winner" answers "how many Grammys")
 _EN_NUMBERS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen"
+    r"(?:two|three|four|five|six|seven|eight|nine|ten)-times?|thrice|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen"
     r"|(?:twen|thir|for|fif|six|seven|eigh|nine)ty|hundreds?|thousands?|millions?|billions?|dozens?|twice"
 )
 _RU_NUMBERS = (
     r"од(?:ин|на|но|ного|ной|ному|ним)|дв(?:а|е|ух|ум|умя)|тр(?:и|ех|ёх|ем|ём|емя)|четыр(?:е|ех|ёх|ем|ём|ьмя)"
     r"|(?:пят|шест|сем|восем|девят|десят|(?:один|две|три|четыр|пят|шест|сем|восем|девят)надцат|двадцат|тридцат)"
     r"(?:ь|и|ью)|сорок|сорока|(?:пять|шесть|семь|восемь)десят|девяност[оа]|сто|ста|двест[иа]|трист[аа]|тысяч[аиуе]?"
-    r"|сотн[яиюе]"
+    r"|сотн[яиюе]|дважды|трижды|(?:одно|дву|тр[её]х|четыр[её]х|пяти|шести|семи|восьми|девяти|десяти)кратн\w*"
 )
 _SCALE = r"(?:тысяч[аиуе]?|тыс\.?|миллион\w*|млн\.?|миллиард\w*|млрд\.?|thousand|million|billion|trillion|bn)"
 _NUMBER_RE = re.compile(
