@@ -85,6 +85,7 @@ class Calibration:
 CALIBRATIONS = {"multilingual-e5-small-q4": Calibration(0.15, 0.878, 0.763, 0.05)}
 # Models without a calibration fall back to word overlap alone (absent XQuAD questions: 80% below .22).
 MIN_COVERAGE = 0.25
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -185,12 +186,8 @@ def _exact(question_words: dict[str, float], sentence: str) -> float:
     total = sum(question_words.values())
     if total <= 0:
         return 0.0
-    found = set(_words(sentence))
+    found = set(_WORD.findall(sentence.lower().replace("ё", "е")))
     return sum(w for s, w in question_words.items() if s in found) / total
-
-
-def _words(text: str) -> list[str]:
-    return [w for w in re.findall(r"\w+", text.lower().replace("ё", "е")) if tokenize(w)]
 
 
 def read(
@@ -201,7 +198,8 @@ def read(
     query = f"{previous} {question}" if previous else question
     st, lex = retriever.stored, retriever.lexical
     stems = {_key(s): lex.idf(s) for s in tokenize(query)}
-    forms = {w: lex.idf(tokenize(w)[0]) for w in _words(query) if cyrillic(w)}
+    words = _WORD.findall(query.lower().replace("ё", "е"))
+    forms = {w: lex.idf(t[0]) for w in words if cyrillic(w) and (t := tokenize(w))}
     q = spans.analyse(question, previous)
     cognates = cognate_keys(query)
     sims = np.concatenate([c.sentence_sims for c in cands])
@@ -222,7 +220,7 @@ def read(
             if cyrillic(text[a:b]) != cyrillic(query):  # words in common: names and borrowed words
                 cov = name_share(q.names, text[a:b]) if q.define else lexical.cognates(cognates, text[a:b])
             score = wl * cov + wd * (sims[k - 1] - lo) / span + wp * c.score / top
-            score += EXACT * _exact(forms, text[a:b])
+            score += EXACT * _exact(forms, text[a:b]) if forms else 0.0
             if q.kind and not q.define and spans.typed(q, text, a, b):
                 score += TYPED
             out.append(Sentence(a, b, float(score), rank, cov, float(sims[k - 1])))
