@@ -101,11 +101,9 @@ def test_the_answer_is_marked_inside_the_quote(seed_retriever):
 def test_questions_from_the_issue(seed_retriever):
     assistant = qa.Assistant(seed_retriever)
     # "модернизировано 10 предприятий" (done), not "будут модернизированы еще не менее 10" (to come)
-    a = assistant.ask("Сколько предприятий модернизировано?")
-    assert a.found and "модернизировано 10 предприятий" in a.quotes[0].text
-    # Across languages the tense is lost: the first quote is the one about the 10 to come.
-    a = assistant.ask("How many plants were modernised?")
-    assert a.found and "10 предприятий" in a.quotes[0].text
+    for question in ["Сколько предприятий модернизировано?", "How many plants were modernised?"]:
+        a = assistant.ask(question)
+        assert a.found and "модернизировано 10 предприятий" in a.quotes[0].text, question
     a = assistant.ask("Какой объем инвестиций планируется?")  # "на общую сумму 400 млрд тенге"
     assert a.found and "400 млрд тенге" in a.quotes[0].text
     for question in ["Кто такой Бекенов?", "Who is Kairat Bekenov?"]:

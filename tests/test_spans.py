@@ -116,3 +116,8 @@ def test_multiplicative_number_words_count():
     )
     t = "Six-time Grammy winner Lady Gaga performed the anthem."
     assert t[slice(*answer_span(analyse("How many Grammys has Lady Gaga won?"), t, 0, len(t)))] == "Six-time"
+
+
+def test_a_range_is_one_number():
+    s = "производительность выросла с 9 до 9,8 тысячи долларов США"
+    assert [s[a:b] for a, b in candidates(NUMBER, s)] == ["9 до 9,8 тысячи долларов США"]
