@@ -1,6 +1,7 @@
-"""Stage 7: extractive answers, no LLM. The assistant scores the sentences of the best passages
-(evidence.py), marks the short answer inside a quote (spans.py) and formats quotes with their
-citations (text.py). Every Quote.text is exactly document_text[start:end]."""
+"""Stage 7: extractive answers, no LLM. The assistant reads what a question asks for
+(question.py), scores the sentences of the best passages (evidence.py), marks the short answer
+inside a quote (spans.py) and formats quotes with their citations (text.py). Every Quote.text is
+exactly document_text[start:end]."""
 
 from .assistant import Assistant
 from .text import answer_dict, answer_text, cite, not_found_text, quote_dict

@@ -17,7 +17,7 @@ from ..chunking import boilerplate
 from ..lexical import cognate_keys, cyrillic, name_share, tokenize
 from ..retrieve import Candidate, Retriever
 from . import spans
-from .spans import Question
+from .question import Question, analyse, kin
 
 # Fitted on the fitting part of the development data (XQuAD dev articles 0-11 in Russian,
 # English and English questions on the Russian text, plus bench/natural's fitting rows) and
@@ -190,7 +190,7 @@ def _stems(sentence: str) -> set[str]:
 
 def _key(stem: str) -> str:
     """A question word as it is looked for: the measure it names, when it names one."""
-    return f"\0{k}" if (k := spans.kin(stem)) else stem
+    return f"\0{k}" if (k := kin(stem)) else stem
 
 
 def _exact(question_words: dict[str, float], sentence: str) -> float:
@@ -212,7 +212,7 @@ def read(
     stems = {_key(s): lex.idf(s) for s in tokenize(query)}
     words = _WORD.findall(query.lower().replace("ё", "е"))
     forms = {w: lex.idf(t[0]) for w in words if cyrillic(w) and (t := tokenize(w))}
-    q = spans.analyse(question, previous)
+    q = analyse(question, previous)
     cognates = cognate_keys(query)
     past = bool(_PAST.search(question)) and not _FUTURE.search(question)
     sims = np.concatenate([c.sentence_sims for c in cands])

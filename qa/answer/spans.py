@@ -1,80 +1,16 @@
-"""What a question asks for and where that sits inside a sentence. A question asks for a
-number ("сколько", "how many"), a date ("когда", "when") or a person ("кто", "who"), or defines
-an entity ("кто такой X", "what is X"). The typed spans of a sentence (numbers with their
-unit, dates, capitalised names) are the candidates; the one nearest the question's own words
-is the answer span highlighted inside a verbatim quote. Nothing here is generated."""
+"""Where the answer sits inside a sentence. The typed spans of a sentence (numbers with their
+unit, dates, capitalised names) are the candidates for a question of that kind (question.py);
+the one nearest the question's own words is the answer span highlighted inside a verbatim
+quote. Nothing here is generated."""
 
 from __future__ import annotations
 
-import functools
 import re
-from dataclasses import dataclass
 
-from ..lexical import name_share, question_names, tokenize
-
-NUMBER, DATE, PERSON = "number", "date", "person"
+from ..lexical import name_share, tokenize
+from .question import DATE, MONEY, NUMBER, PERSON, SHARE, Question, measure_of
 
 _I = re.I
-_KINDS = (
-    (
-        DATE,
-        re.compile(
-            r"\b(?:when|what (?:year|date|century|decade|month)|which (?:year|century)|in what year)\b"
-            r"|\b(?:когда|какого числа)\b|\bв как(?:ом|ой|ие)\s+(?:году|годах|веке|месяце|день)\b",
-            _I,
-        ),
-    ),
-    (
-        NUMBER,
-        re.compile(
-            r"\bhow (?:many|much|old|long|big|large|far|fast|tall|high|heavy|wide|deep|efficient)\b"
-            r"|\bwhat (?:percentage|percent|share|proportion|fraction|number|amount|portion)\b"
-            r"|\b(?:сколь\w*|насколько)\b|\bна сколько\b"
-            r"|\bкак(?:ой|ая|ое|ую|ова|ов|ого|ие)\s+(?:объ[её]м|сумм|дол|процент|численност|размер|ширин|длин"
-            r"|высот|площад|вес|возраст|кпд|тираж|бюджет|доход)",
-            _I,
-        ),
-    ),
-    (PERSON, re.compile(r"\b(?:who|whom|whose)\b|\b(?:кто|кого|кому|кем|чей|чья|чьё|чьи)\b", _I)),
-)
-# What a number counts, when the question or the unit after the number says so. A "how many
-# people" question is not answered by "400 млрд тенге"; a number with no unit fits any question
-# but one asking for money (see fits).
-PEOPLE, MONEY, DURATION, SHARE = "people", "money", "duration", "share"
-_MEASURES = (
-    (
-        PEOPLE,
-        r"человек|люд(?:и|ей)|жител\w*|населени\w*|численност\w*|people|persons|inhabitants|residents|population",
-    ),
-    (
-        MONEY,
-        r"тенге|рубл\w*|доллар\w*|долл\.?|евро|фунт\w*|зарплат\w*|заработн\w*|стоимост\w*|цен[аыуе]|бюджет\w*"
-        r"|инвестиц\w*|сумм\w*|dollars?|euros?|pounds|salary|salaries|wages?|price|cost|costs|budget|investments?",
-    ),
-    (DURATION, r"лет|года?|месяц\w*|дн(?:ей|я)|недел\w*|years?|months?|weeks?|days?|age|возраст\w*|old"),
-    (SHARE, r"процент\w*|percent|percentage|per cent|дол[яиюей]|share|proportion"),
-)
-_SYMBOLS = {MONEY: "[$£€]", SHARE: "%"}  # signs stand next to the digits ("9%", "$5")
-_MEASURE_RE = [
-    (m, re.compile(rf"(?<!\w)(?:{rx})(?!\w)" + (f"|{_SYMBOLS[m]}" if m in _SYMBOLS else ""), _I))
-    for m, rx in _MEASURES
-]
-# "paid per year", "в год": a rate, not a duration asked for
-_RATE = re.compile(r"\b(?:per|a|each|every|в)\s+(?:year|month|week|day|hour|год|месяц|неделю|день|час)\b", _I)
-# "Какая зарплата ...?", "What is the population of ...?": a number asked for by what it measures.
-_MEASURE_QUESTION = re.compile(
-    r"(?:\b(?:как(?:ой|ая|ое|ую|ова|ов)|what(?:'s| is| was| are| were)(?: the)?)\s+(?:\w+\s+){0,2}|^\W*(?:а|и|and)?\s*)"
-    r"(?:зарплат|заработн|стоимост|цен[аыуе]|бюджет|доход|населени|численност|возраст|длин[аыуе]|высот[аыуе]"
-    r"|ширин[аыуе]|площад|вес[аеу]?\b|salary|wage|price|cost|budget|income|revenue|population|age\b|length"
-    r"|height|width|weight)",
-    _I,
-)
-# "Кто такой Бекенов?", "What is Internet2?": a definition, answered where the entity is introduced.
-_DEFINE = re.compile(
-    r"^\s*(?:(?:кто|что)\s+(?:так(?:ой|ая|ое|ие)|есть)\b|(?:who|what)\s+(?:is|was|are|were)\s+(?!the\b)"
-    r"(?=(?:\S+\s+){0,3}\S+\s*\??\s*$))",
-    _I,
-)
 
 _MONTHS = (
     r"(?:(?-i:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -118,101 +54,6 @@ _NAME_WORD = r"[A-ZА-ЯЁ][\w'’-]*\.?"
 _PARTICLE = r"(?:de|von|van|der|la|le|du|da|di|dos|фон|де|ван|дер|ла|ле|дю|да|ди)"
 _NAME_RE = re.compile(rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD})*")
 _ROLE_WORDS = 3  # lowercase words before a name that say who the person is ("заместителя акима области")
-
-
-@dataclass(frozen=True)
-class Question:
-    kind: str | None  # NUMBER, DATE, PERSON or None
-    define: bool  # "кто такой X" / "what is X": answered where X is introduced
-    stems: frozenset[str]  # its content words, stemmed
-    measure: str | None = None  # for a NUMBER: PEOPLE, MONEY, DURATION, SHARE when the question says
-    attribute: str | None = None  # the stem of what is counted or the role asked for ("детей", "директор")
-    names: frozenset[str] = frozenset()  # skeletons of the names it mentions, for text in another script
-    count: bool = False  # "how many X", "сколько X": a count of things, answered by no sum or share
-
-
-# Words that name the same measure in other words: "объем инвестиций" is asked, "на общую сумму
-# 400 млрд тенге" answers; "population" and "жителей". A question word of a class is found in a
-# sentence holding another word of that class (currency units are no such word: a sum in tenge
-# is not a salary).
-_KIN = {
-    MONEY: "сумма суммы сумму инвестиции инвестиций вложения вложений затраты затрат стоимость бюджет "
-    "sum sums investment investments spending cost costs budget funding",
-    PEOPLE: "население населения жители жителей численность population inhabitants residents",
-}
-
-
-@functools.cache
-def _kin() -> dict[str, str]:
-    return {stem: m for m, words in _KIN.items() for w in words.split() for stem in tokenize(w)}
-
-
-def kin(stem: str) -> str | None:
-    """The measure a word names, if it is one of the words that name one (see _KIN)."""
-    return _kin().get(stem)
-
-
-def measure_of(text: str) -> str | None:
-    """The measure named first in text ("какой процент жителей" asks for a share)."""
-    found = [(hit.start(), m) for m, rx in _MEASURE_RE if (hit := rx.search(text))]
-    return min(found)[1] if found else None
-
-
-def _kind(question: str) -> str | None:
-    # The first question word decides: "How old was he when ...?" asks for a number.
-    found = [(m.start(), k) for k, rx in _KINDS if (m := rx.search(question))]
-    if found:
-        return min(found)[1]
-    return NUMBER if _MEASURE_QUESTION.search(question) else None
-
-
-def analyse(question: str, previous: str = "") -> Question:
-    """What the question asks for; a follow-up ("а до конца года?") that does not say asks what
-    the previous question asked."""
-    kind = _kind(question) or (_kind(previous) if previous else None)
-    measure = (measure_of(_RATE.sub("", question)) or measure_of(previous)) if kind == NUMBER else None
-    stems = frozenset(tokenize(f"{previous} {question}"))
-    m = _COUNT.search(question) if kind == NUMBER and measure is None else None
-    count = bool(m) and not (m.group(1) and _VERB.search(m.group(1).lower()))
-    return Question(
-        kind,
-        bool(_DEFINE.search(question)),
-        stems,
-        measure,
-        _attribute(question, kind),
-        question_names(question),
-        count,
-    )
-
-
-# "how many plants", "сколько предприятий": a count of things (not "во сколько обошлась", "сколько
-# стоит", "сколько лет"; a verb after "сколько" asks how much).
-_COUNT = re.compile(r"\bhow many\b|(?<!во )\bсколько\s+(?!стои|весит|денег|лет|времени|раз\b)(\w+)", _I)
-# The attribute asked for: the counted thing ("Сколько детей ...", "How many subscribers ...") or
-# the role ("Кто директор ...", "Who is the CEO of ..."), after any adjectives; a capitalised
-# word is a name (the topic), a verb ("Кто изобрёл") or a measure ("how many people") no attribute.
-_COUNTED = re.compile(r"\b(?:сколько|how many)\s+(\w+)", _I)
-_ROLE = re.compile(
-    r"^\W*(?:кто\s+(?:(?:был[аио]?|будет|является|стал[аио]?|нынешний|текущий|первым|первый|последним)\s+)*"
-    r"|who\s+(?:is|was|are|were)\s+(?:(?:the|a|an|current|first|last)\s+)*)(\w+)",
-    _I,
-)
-_NEXT_WORD = re.compile(r"\s+(\w+)")
-_ADJECTIVE = re.compile(r"(?:ых|их|ым|им|ой|ый|ий|ая|ое|ые|ие|ого|его)$")
-_VERB = re.compile(r"(?:л|ла|ло|ли|ет|ит|ют|ут|ат|ят|ся|сь)$")
-
-
-def _attribute(question: str, kind: str | None) -> str | None:
-    """The stem of the attribute a NUMBER or PERSON question asks for, if it names one."""
-    m = (_COUNTED if kind == NUMBER else _ROLE).search(question) if kind in (NUMBER, PERSON) else None
-    while m and kind == NUMBER and _ADJECTIVE.search(m.group(1).lower()):  # "сколько различных команд"
-        m = _NEXT_WORD.match(question, m.end())
-    if not m or (m.group(1)[:1].isupper() and not m.group(1).isupper()):
-        return None
-    if (kind == PERSON and _VERB.search(m.group(1).lower())) or measure_of(m.group(1)):
-        return None
-    stems = tokenize(m.group(1))
-    return stems[0] if stems else None
 
 
 def _stop(word: str) -> bool:
