@@ -103,7 +103,9 @@ def main() -> str:
         rows = []
         t = time.perf_counter()
         qa.build_index(seeds, work / "local")
-        rows.append(("local (this process, 2 torch threads)", time.perf_counter() - t, work / "local"))
+        rows.append(
+            ("local (this process, ONNX Runtime, a thread per core)", time.perf_counter() - t, work / "local")
+        )
         for workers in (1, 2):
             with head(workers) as address:
                 t = time.perf_counter()
