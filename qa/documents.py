@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import extractor
 from .errors import SeedsNotFound
-from .formats import SUFFIXES, Extracted, Limits, extract, plain_reason
+from .formats import SUFFIXES, Extracted, Limits, extract
 from .settings import Settings
 from .types import Document, Skipped
 
@@ -93,12 +93,7 @@ def parse(name: str, data: bytes, settings: Settings | None = None) -> Extracted
     lim = limits(settings or Settings())
     if not name.lower().endswith(IN_PROCESS):
         return extractor.run(name, data, lim)
-    try:
-        return extract(name, data, decode, lim)
-    except ValueError:
-        raise
-    except Exception as e:  # noqa: BLE001 - any parser failure is this file's reason, not the batch's
-        raise ValueError(plain_reason(name, e)) from e
+    return extract(name, data, decode, lim)
 
 
 def read_document(path: Path, source: str, settings: Settings | None = None) -> Document:

@@ -257,7 +257,17 @@ def docx(data: bytes, max_paragraphs: int) -> Extracted:
 
 
 def extract(name: str, data: bytes, decode, limits: Limits) -> Extracted:
-    """Dispatch on the file suffix; `decode` turns bytes into text for the text formats."""
+    """Dispatch on the file suffix; `decode` turns bytes into text for the text formats. Raises
+    ValueError with a plain reason (plain_reason) whatever the parser raised."""
+    try:
+        return _extract(name, data, decode, limits)
+    except ValueError:
+        raise
+    except Exception as e:  # noqa: BLE001 - any parser failure is this file's reason, not the batch's
+        raise ValueError(plain_reason(name, e)) from e
+
+
+def _extract(name: str, data: bytes, decode, limits: Limits) -> Extracted:
     suffix = name.lower().rsplit(".", 1)[-1]
     if suffix == "pdf":
         return pdf(data, limits.pdf_pages)

@@ -120,11 +120,16 @@ def check_password(settings: Settings):
     known = users(settings)
     if not known:
         return None
-    return lambda user, password: _same(known.get(user, ""), password) and user in known
+    return lambda user, password: _login_ok(known, user, password)
 
 
 def _same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def _login_ok(known: dict[str, str], user: str, password: str) -> bool:
+    """One check for Gradio's login page and HTTP Basic on the API (constant time per password)."""
+    return _same(known.get(user, ""), password) and user in known
 
 
 class _Refused(Exception):
@@ -210,7 +215,7 @@ class Guard:
                 user, _, password = base64.b64decode(token, validate=True).decode("utf-8").partition(":")
             except ValueError:  # not base64, or not UTF-8
                 return False
-            return _same(self.users.get(user, ""), password) and user in self.users
+            return _login_ok(self.users, user, password)
         return False
 
     def _check(self, scope, headers: dict[str, str]) -> None:

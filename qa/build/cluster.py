@@ -9,7 +9,6 @@ actors; the vectors are saved to the resume cache as they arrive."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import tempfile
@@ -21,7 +20,7 @@ import numpy as np
 from ..embedding import Embedder, load_embedder
 from ..errors import QAError
 from ..settings import Settings
-from ..store.tables import CHUNK_ROW, KEY, encode, make_document
+from ..store.tables import CHUNK_ROW, KEY, document_meta, encode, make_document
 from ..store.writer import Prepared
 from ..types import Skipped
 from .scan import Entry
@@ -59,8 +58,8 @@ def _read(row: dict) -> dict:
         got = extract(row["source"], path)
     if isinstance(got, Skipped):
         return {"source": got.source, "skip": got.reason, "meta": "{}", "text": ""}
-    meta = {k: v for k, v in dataclasses.asdict(got).items() if k != "text"}
-    return {"source": got.source, "skip": "", "meta": json.dumps(meta, ensure_ascii=False), "text": got.text}
+    meta = json.dumps(document_meta(got), ensure_ascii=False)
+    return {"source": got.source, "skip": "", "meta": meta, "text": got.text}
 
 
 def _chunk(row: dict, size: int, overlap: int, known) -> dict:

@@ -4,7 +4,6 @@ text hashes and byte offsets into the UTF-8 text), and pick the sentences the mo
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ import numpy as np
 from ..chunking import chunk_document, sentences
 from ..documents import read_document
 from ..settings import Settings
-from ..store.tables import CHUNK_ROW, encode
+from ..store.tables import CHUNK_ROW, document_meta, encode
 from ..store.writer import Prepared
 from ..types import Document, Skipped
 from .cache import contains, text_keys
@@ -56,9 +55,8 @@ def prepare(doc: Document, size: int, overlap: int) -> Prepared:
         positions, where = np.unique(np.concatenate([rows["start"], rows["end"]]), return_inverse=True)
         offsets = _byte_offsets(doc.text, blob, positions)[where]
         rows["byte_start"], rows["byte_end"] = offsets[: len(chunks)], offsets[len(chunks) :]
-    meta = {k: v for k, v in dataclasses.asdict(doc).items() if k != "text"}
     return Prepared(
-        meta,
+        document_meta(doc),
         blob,
         rows,
         np.array([len(ss) for ss in spans], np.int64),

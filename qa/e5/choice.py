@@ -6,12 +6,10 @@ in the cache folder. QA_QUERY_PATH=fp32|int8 forces one."""
 
 from __future__ import annotations
 
-import json
+import functools
 import logging
-import os
 import platform
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .convert import PROMPTS
+from .convert import PROMPTS, read_json, write_json
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +39,7 @@ class QueryPath:
     ms: dict[str, float] = field(default_factory=dict, compare=False)  # median ms per path on PROBE
 
 
+@functools.cache
 def cpu() -> str:
     """The CPU's model name and the instruction sets the runtime's kernels depend on."""
     name, flags = platform.processor() or platform.machine(), set()
@@ -96,7 +95,7 @@ def query_path(
 
     key = f"{cpu()} | onnxruntime {onnxruntime.__version__} | {model.folder.name} | threads {threads or 'int8 1, fp32 per core'}"
     store = Path(cache) / "query-path.json"
-    known = _read(store)
+    known = read_json(store)
     if key in known:
         hit = known[key]
         return QueryPath(hit["name"], hit["reason"] + "; measured at first use", hit["ms"])
@@ -110,21 +109,5 @@ def query_path(
     name, reason = decide(ms, out)
     log.info("query path %s: %s; %s", name, reason, key)
     known[key] = {"name": name, "reason": reason, "ms": ms}
-    _write(store, known)
+    write_json(store, known)
     return QueryPath(name, reason, ms)
-
-
-def _read(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _write(path: Path, data: dict) -> None:
-    """Written aside and renamed: a process reading it never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".query-path-")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1, ensure_ascii=False)
-    os.replace(tmp, path)

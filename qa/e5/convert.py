@@ -49,18 +49,28 @@ def _digest(cache: Path, source: Path) -> str:
     st = source.stat()
     key = f"{source}|{st.st_size}|{st.st_mtime_ns}"
     memo = cache / "models" / "sources.json"
-    try:
-        known = json.loads(memo.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        known = {}
+    known = read_json(memo)
     if key not in known:
         known[key] = sha256(source)
-        memo.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=memo.parent, prefix=".sources-")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(known, f, indent=1)
-        os.replace(tmp, memo)
+        write_json(memo, known)
     return known[key]
+
+
+def read_json(path: Path) -> dict:
+    """A JSON memo of this cache; missing or damaged reads as empty (it is made again)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Written aside and renamed: a process reading it never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1, ensure_ascii=False)
+    os.replace(tmp, path)
 
 
 def ensure(cache: Path, *, torch: bool = False) -> Path:

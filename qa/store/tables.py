@@ -50,10 +50,10 @@ def encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def document_row(doc: Document, start: int, end: int) -> dict:
-    """What documents.jsonl keeps of a Document: every field but the text (so a field added to
-    Document is kept without a change here), and where its text lies in the blob."""
-    return {**{k: v for k, v in dataclasses.asdict(doc).items() if k != "text"}, "bytes": [start, end]}
+def document_meta(doc: Document) -> dict:
+    """What documents.jsonl keeps of a Document beside where its text lies in the blob: every
+    field but the text (so a field added to Document is kept without a change here)."""
+    return {k: v for k, v in dataclasses.asdict(doc).items() if k != "text"}
 
 
 def _tuples(value):
@@ -138,7 +138,8 @@ class RowFile(_File):
 
     def __getitem__(self, key) -> np.ndarray:
         if isinstance(key, slice):
-            return self.take(np.arange(len(self))[key])
+            r = range(len(self))[key]
+            return self.take(np.arange(r.start, r.stop, r.step))
         if isinstance(key, int | np.integer):
             return self.take(np.array([range(len(self))[key]]))[0]
         return self.take(key)
