@@ -154,3 +154,18 @@ def test_the_command_line_joins_the_running_cluster(cluster, tmp_path):
     assert out.stdout.startswith("5 documents, 5 chunks, 5 embedded")
     qa.build_index(seeds, tmp_path / "local", embedder=qa.HashEmbedder(64))
     _same(tmp_path / "ray", tmp_path / "local")
+
+
+def test_the_parsers_limits_of_the_settings_hold_on_the_cluster(cluster, tmp_path):
+    from tests import hostile_files
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "three.pdf").write_bytes(hostile_files.pdf_text(pages=3))
+    (seeds / "ok.txt").write_text("Обычный документ.", encoding="utf-8")
+    r = qa.build_index(
+        seeds, tmp_path / "index", embedder=qa.HashEmbedder(64), settings=_on(cluster, pdf_max_pages=2)
+    )
+    assert [(s.source, s.reason) for s in r.skipped] == [
+        ("three.pdf", "3 pages is over the 2-page limit (QA_PDF_MAX_PAGES); split the file")
+    ]

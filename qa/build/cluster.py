@@ -50,12 +50,13 @@ def connect(address: str) -> None:
         ) from e
 
 
-def _read(row: dict) -> dict:
-    """Stage 1: a file's bytes -> its document (metadata and text) or why it is skipped."""
+def _read(row: dict, settings: Settings) -> dict:
+    """Stage 1: a file's bytes -> its document (metadata and text) or why it is skipped, under
+    the parsers' limits of the build's settings."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / row["name"]  # the real name: its suffix says how to extract it
         path.write_bytes(row["data"])
-        got = extract(row["source"], path)
+        got = extract(row["source"], path, settings)
     if isinstance(got, Skipped):
         return {"source": got.source, "skip": got.reason, "meta": "{}", "text": ""}
     meta = json.dumps(document_meta(got), ensure_ascii=False)
@@ -146,7 +147,7 @@ def process(
         )
         ds = (
             ray.data.from_items(items, override_num_blocks=min(len(items), 4 * cpus))
-            .map(_read)
+            .map(_read, fn_kwargs={"settings": settings})
             .map(
                 _chunk,
                 fn_kwargs={
