@@ -80,9 +80,9 @@ def _boilerplate(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The sentence text[start:end] with a leading date and credit split off as their own spans."""
     out = []
     m = _DATE_HEAD.match(text, start, end)
-    if m and text[m.end() : end].strip():
+    if m and (rest := text[m.end() : end].lstrip()):
         out.append((start, m.end()))
-        start = m.end() + len(text[m.end() : end]) - len(text[m.end() : end].lstrip())
+        start = end - len(rest)
     if _CREDIT.match(text, start, end):
         for i, w in enumerate(_WORD.finditer(text, start, end)):
             if i > CREDIT_WORDS:
@@ -90,7 +90,7 @@ def _boilerplate(text: str, start: int, end: int) -> list[tuple[int, int]]:
             word = w.group().strip("«»\"'(),:;-–—")
             initial = len(word) == 1 and w.group().endswith(".")  # "Фото В. Иванова"
             if i and word[:1].isupper() and word.lower() in _OPENERS and not initial:
-                out.append((start, len(text[: w.start()].rstrip())))
+                out.append((start, start + len(text[start : w.start()].rstrip())))
                 start = w.start()
                 break
     return [*out, (start, end)]

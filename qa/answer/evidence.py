@@ -108,6 +108,7 @@ class Sentence:
     passage: int  # rank of its passage among those read
     coverage: float  # idf share of the question's words found in it
     cosine: float  # its vector's cosine similarity to the question
+    typed: bool = False  # holds an answer of the asked kind (only looked for when a kind is asked)
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,7 @@ class Evidence:
 
     def typed(self, i: int) -> bool:
         """Does sentence i hold an answer of the asked kind?"""
-        s = self.sentences[i]
-        return spans.typed(self.question, self.texts[s.passage], s.start, s.end)
+        return self.sentences[i].typed
 
     def attribute_missing(self) -> bool:
         """Is the asked attribute (the "детей" of "Сколько детей было у Теслы?", the "директор" of
@@ -136,10 +136,8 @@ class Evidence:
         q, best = self.question, self.order[0]
         if not q.attribute or q.define or self.cross:
             return False
-        p = self.sentences[best].passage
-        return not any(
-            _key(q.attribute) in _stems(self.text(i)) for i, s in enumerate(self.sentences) if s.passage == p
-        )
+        p, key = self.sentences[best].passage, _key(q.attribute)
+        return not any(key in _stems(self.text(i)) for i, s in enumerate(self.sentences) if s.passage == p)
 
     def neighbours(self, i: int) -> list[int]:
         p = self.sentences[i].passage
@@ -214,6 +212,7 @@ def read(
     forms = {w: lex.idf(t[0]) for w in words if cyrillic(w) and (t := tokenize(w))}
     q = analyse(question, previous)
     cognates = cognate_keys(query)
+    ru = cyrillic(query)
     past = bool(_PAST.search(question)) and not _FUTURE.search(question)
     sims = np.concatenate([c.sentence_sims for c in cands])
     lo, span = sims.min(), max(float(sims.max() - sims.min()), 1e-9)
@@ -227,24 +226,27 @@ def read(
         for j in st.sentences_of(c.index):
             a, b = (int(x) for x in st.sentence_spans[j])
             k += 1
-            if boilerplate(text[a:b]):  # a dateline or photo credit is no answer
+            sentence = text[a:b]
+            if boilerplate(sentence):  # a dateline or photo credit is no answer
                 continue
-            cov = _coverage(stems, text[a:b])
-            if cyrillic(text[a:b]) != cyrillic(query):  # words in common: names and borrowed words
-                cov = name_share(q.names, text[a:b]) if q.define else lexical.cognates(cognates, text[a:b])
+            if cyrillic(sentence) != ru:  # words in common: names and borrowed words
+                cov = name_share(q.names, sentence) if q.define else lexical.cognates(cognates, sentence)
+            else:
+                cov = _coverage(stems, sentence)
             score = wl * cov + wd * (sims[k - 1] - lo) / span + wp * c.score / top
-            score += EXACT * _exact(forms, text[a:b]) if forms else 0.0
-            if q.kind and not q.define and spans.typed(q, text, a, b):
+            score += EXACT * _exact(forms, sentence) if forms else 0.0
+            typed = bool(q.kind) and not q.define and spans.typed(q, text, a, b)
+            if typed:
                 score += TYPED
             if past and _FUTURE.search(text, a, b):
                 score -= TENSE
-            out.append(Sentence(a, b, float(score), rank, cov, float(sims[k - 1])))
+            out.append(Sentence(a, b, float(score), rank, cov, float(sims[k - 1]), typed))
     if not out:
         return None
     order = sorted(range(len(out)), key=lambda i: -out[i].score)
     if q.define:
         order.insert(0, order.pop(order.index(_introduction(out, sources, order[0]))))
-    cross = cyrillic(query) != cyrillic(retriever.chunk(cands[0].index).text)
+    cross = ru != cyrillic(retriever.chunk(cands[0].index).text)
     passages = tuple(c.index for c in cands)
     cosine = max((s.cosine for s in out if s.passage == 0), default=cands[0].dense)
     return Evidence(q, tuple(out), tuple(order), passages, tuple(texts), cosine, cross)
