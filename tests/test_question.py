@@ -12,6 +12,7 @@ from qa.answer.question import DATE, MONEY, NUMBER, PEOPLE, PERSON, analyse
         ("В скольких странах продают продукцию?", NUMBER),
         ("How old was Manning when he played Super Bowl 50?", NUMBER),  # the first question word decides
         ("Какая зарплата у рабочих завода?", NUMBER),  # a number asked for by what it measures
+        ("What was Tesla's salary at Edison's company?", NUMBER),  # past a possessive
         ("When did Tesla die?", DATE),
         ("В каком году открыли рынок?", DATE),
         ("Кто подвёл итоги совещания?", PERSON),

@@ -60,9 +60,10 @@ _MEASURE_RE = [
 ]
 # "paid per year", "в год": a rate, not a duration asked for
 _RATE = re.compile(r"\b(?:per|a|each|every|в)\s+(?:year|month|week|day|hour|год|месяц|неделю|день|час)\b", _I)
-# "Какая зарплата ...?", "What is the population of ...?": a number asked for by what it measures.
+# "Какая зарплата ...?", "What is the population of ...?", "What was Tesla's salary?": a number
+# asked for by what it measures.
 _MEASURE_QUESTION = re.compile(
-    r"(?:\b(?:как(?:ой|ая|ое|ую|ова|ов)|what(?:'s| is| was| are| were)(?: the)?)\s+(?:\w+\s+){0,2}|^\W*(?:а|и|and)?\s*)"
+    r"(?:\b(?:как(?:ой|ая|ое|ую|ова|ов)|what(?:'s| is| was| are| were)(?: the)?)\s+(?:[\w'’]+\s+){0,2}|^\W*(?:а|и|and)?\s*)"
     r"(?:зарплат|заработн|стоимост|цен[аыуе]|бюджет|доход|населени|численност|возраст|длин[аыуе]|высот[аыуе]"
     r"|ширин[аыуе]|площад|вес[аеу]?\b|salary|wage|price|cost|budget|income|revenue|population|age\b|length"
     r"|height|width|weight)",
