@@ -75,3 +75,25 @@ def test_multiplicative_number_words_count():
 def test_a_range_is_one_number():
     s = "производительность выросла с 9 до 9,8 тысячи долларов США"
     assert [s[a:b] for a, b in candidates(NUMBER, s)] == ["9 до 9,8 тысячи долларов США"]
+
+
+def test_the_span_nearest_the_question_words_after_them():
+    # distance from the end of "enacted", not its start; the number word beats a farther digit
+    s = "Victoria has a written constitution enacted in 1975, but based on the 1855 colonial constitution."
+    assert (
+        s[slice(*answer_span(analyse("When did Victoria enact its constitution?"), s, 0, len(s)))] == "1975"
+    )
+    t = "Denver's offense was kept out of the end zone for three plays, giving Denver a 24–10 lead."
+    q = analyse("How many plays was Denver kept out of the end zone?")
+    assert t[slice(*answer_span(q, t, 0, len(t)))] == "three plays"
+    u = "Налог снизили на 5%, а пошлины на 7%."
+    assert u[slice(*answer_span(analyse("На сколько снизили налог?"), u, 0, len(u)))] == "5%"
+    v = "Модернизация позволила повысить выработку на 9% и снизить риск травм на 5%."
+    assert v[slice(*answer_span(analyse("На сколько снизился риск травм?"), v, 0, len(v)))] == "5%"
+
+
+def test_no_span_when_nothing_tells_two_apart():
+    s = "Он родился в 1856 году, а в 1884 году переехал в США."
+    assert answer_span(analyse("When did he move to America?"), s, 0, len(s)) is None  # no word in common
+    one = "В 1884 году он переехал в США."
+    assert one[slice(*answer_span(analyse("When did he move to America?"), one, 0, len(one)))] == "1884 году"
