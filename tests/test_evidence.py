@@ -58,3 +58,21 @@ def test_a_word_naming_a_measure_is_found_by_another_naming_it(plant):
     ev = qa.Assistant(plant).evidence("Инвестиции в модернизацию?")
     best = ev.sentences[ev.order[0]]
     assert ev.text(ev.order[0]).startswith("Общая сумма") and best.coverage == 1.0
+
+
+def test_who_is_needs_the_name_in_the_quote():
+    # An English "who is" on a Russian text has only the name to go by: a close cosine to a
+    # sentence that never names the person is no answer.
+    from qa.answer.evidence import Evidence, Sentence, found
+    from qa.answer.question import analyse
+
+    def ev(question: str, text: str) -> Evidence:
+        return Evidence(
+            analyse(question), (Sentence(0, len(text), 1.0, 0, 0.0, 0.9),), (0,), (0,), (text,), 0.9, True
+        )
+
+    model = "multilingual-e5-small-q4"
+    assert not found(ev("Who is Ivanov?", "Отчёт подготовил пресс-центр акимата области."), model)
+    assert found(
+        ev("Who is Bekenov?", "По данным заместителя акима Кайрата БЕКЕНОВА, планы выполнены."), model
+    )

@@ -48,3 +48,8 @@ def test_definitions_and_measures():
 )
 def test_the_attribute_asked_for(question, attribute):
     assert analyse(question).attribute == attribute
+
+
+def test_a_measured_attribute_is_no_definition():
+    q = analyse("What was Warsaw's population in 1901?")
+    assert (q.kind, q.define, q.measure) == (NUMBER, False, PEOPLE)

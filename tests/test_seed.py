@@ -117,3 +117,10 @@ def test_questions_from_the_issue(seed_retriever):
         "When was the Aktobe ferroalloy plant founded?",
     ]:
         assert not assistant.ask(absent).found, absent
+
+
+def test_who_is_someone_the_article_never_names(seed_retriever):
+    assistant = qa.Assistant(seed_retriever)
+    for question in ["Who is Ivanov?", "Who is Sergey Ivanov?", "Кто такой Иванов?"]:
+        assert not assistant.ask(question).found, question
+    assert assistant.ask("Кто такой Сапарбаев?").found  # named: "Бердыбек САПАРБАЕВ"

@@ -282,4 +282,6 @@ def found(ev: Evidence, model: str) -> bool:
     if not strong:
         return False
     q, best = ev.question, ev.order[0]
+    if q.define and q.names and not name_share(q.names, ev.text(best)):
+        return False  # "Who is Ivanov?" is not answered by a sentence that never names him
     return q.kind is None or q.define or ev.typed(best) or bool(ev.holders(best))

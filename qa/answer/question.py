@@ -133,7 +133,7 @@ def analyse(question: str, previous: str = "") -> Question:
     count = bool(m) and not (m.group(1) and _VERB.search(m.group(1).lower()))
     return Question(
         kind,
-        bool(_DEFINE.search(question)),
+        kind != NUMBER and bool(_DEFINE.search(question)),  # "What was Warsaw's population?" asks a number
         stems,
         measure,
         _attribute(question, kind),
