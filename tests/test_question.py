@@ -29,6 +29,8 @@ def test_definitions_and_measures():
     assert not analyse("What is the population of Melbourne?").define
     assert analyse("Сколько человек живёт в области?").measure == PEOPLE
     assert analyse("How much did the tickets cost?").measure == MONEY
+    assert analyse("Сколько денег вложат в модернизацию за пять лет?").measure == MONEY  # not the years
+    assert analyse("How much money was spent?").measure == MONEY
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,8 @@ _MEASURES = (
     (
         MONEY,
         r"тенге|рубл\w*|доллар\w*|долл\.?|евро|фунт\w*|зарплат\w*|заработн\w*|стоимост\w*|цен[аыуе]|бюджет\w*"
-        r"|инвестиц\w*|сумм\w*|dollars?|euros?|pounds|salary|salaries|wages?|price|cost|costs|budget|investments?",
+        r"|инвестиц\w*|сумм\w*|денег|деньг\w*|денежн\w*|dollars?|euros?|pounds|salary|salaries|wages?|price|cost|costs"
+        r"|budget|investments?|money|funds|funding",
     ),
     (DURATION, r"лет|года?|месяц\w*|дн(?:ей|я)|недел\w*|years?|months?|weeks?|days?|age|возраст\w*|old"),
     (SHARE, r"процент\w*|percent|percentage|per cent|дол[яиюей]|share|proportion"),
