@@ -18,6 +18,7 @@ from typing import Protocol
 from .answer import answer_dict, answer_text, quote_dict
 from .chunking import sentences
 from .errors import LLMUnavailable
+from .lexical import cyrillic
 from .settings import Settings
 from .types import Answer, Quote
 
@@ -28,7 +29,6 @@ CITATION = re.compile(_CITE)
 _LEADING_CITATIONS = re.compile(rf"^(?:\s*{_CITE})+")
 _MARKERS = re.compile(rf"\s*{_CITE}")  # with the space before them: "10 [1]." -> "10."
 _OPEN_MARKER = re.compile(r"\[[\d,;\s]*$")
-_CYR = re.compile(r"[\u0400-\u04ff]")
 UNSUPPORTED = {"ru": "(нет в источниках)", "en": "(not in the sources)"}
 # No example numbers in the instruction: a model that echoes its prompt would "cite" them.
 PROMPT = (
@@ -175,7 +175,7 @@ class LLMAnswer:
 
 def language(question: str) -> str:
     """ "ru" for a question with Cyrillic letters, else "en" (the labels qa shows)."""
-    return "ru" if _CYR.search(question) else "en"
+    return "ru" if cyrillic(question) else "en"
 
 
 def prompt(question: str, quotes: tuple[Quote, ...]) -> list[dict]:

@@ -4,10 +4,9 @@ and panels: answers in the language of their question, panels in the browser's l
 
 from __future__ import annotations
 
-import re
+from ..lexical import cyrillic
 
 LANGUAGES = ("en", "ru")  # the first is the fallback
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _FORMATS = {
     "md": "Markdown",
     "markdown": "Markdown",
@@ -126,7 +125,7 @@ TEXT = {
 
 def language(text: str) -> str:
     """The language an answer to `text` is written in: Russian when it has Cyrillic letters."""
-    return "ru" if _CYRILLIC.search(text or "") else "en"
+    return "ru" if cyrillic(text or "") else "en"
 
 
 def browser_language(accept_language: str | None) -> str:
