@@ -57,12 +57,15 @@ def split_text(text: str, size: int, overlap: int) -> list[tuple[int, int]]:
     return spans
 
 
+# A date in digits, ISO or day.month.year; answer spans use it too.
+NUMERIC_DATE = r"\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4}"
+
 # Boilerplate that news text glues to its first sentence with no stop in between ("date
 # 2017-08-08 Фото предоставлено пресс-службой акимата ... По данным ..."): a leading date, and a
 # photo or source credit, which runs up to the first capitalised function word that opens the
 # real sentence (within CREDIT_WORDS words; otherwise it is left alone).
 _DATE_HEAD = re.compile(
-    r"(?:date\s+)?(?:\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?(?=\s|$)",
+    rf"(?:date\s+)?(?:{NUMERIC_DATE})(?:[ T]\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?(?=\s|$)",
     re.I,
 )
 _CREDIT = re.compile(r"(?:фото|фотография|иллюстрация|источник|photo|photograph|image|source|credit)\b", re.I)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from ..chunking import NUMERIC_DATE
 from ..lexical import name_share, tokenize
 from .question import DATE, MONEY, NUMBER, PERSON, SHARE, Question, measure_of
 
@@ -20,7 +21,7 @@ _MONTHS = (
 _YEAR = r"(?:1[0-9]{3}|20[0-9]{2})(?:s|-х|-е)?"
 _RANGE = r"(?:\s*(?:–|—|-|по|to|and|и)\s*(?:\d{4}|\d{2}(?!-)))?"
 _DATE_RE = re.compile(
-    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\.\d{1,2}\.\d{4}\b"
+    rf"\b(?:{NUMERIC_DATE})\b"
     rf"|\b(?:\d{{1,2}}\s+{_MONTHS}(?:\s+{_YEAR})?|{_MONTHS}(?:\s+\d{{1,2}}(?!\d),?)?(?:\s+{_YEAR})?|{_YEAR}{_RANGE})"
     r"(?:\s+(?:года|году|годах|годов|годы|г\.))?"
     r"|\b\d{1,2}(?:st|nd|rd|th)\s+centur(?:y|ies)|\b[XVI]+\s+век(?:е|а)?\b"
