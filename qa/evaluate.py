@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from .answer import Assistant
+from .answer.assistant import follow_up, search_query
 from .build import build_index
 from .errors import QAError
 from .retrieve import Retriever
@@ -140,7 +141,7 @@ def pct(xs: list[float], p: float) -> float:
 def judge(retriever: Retriever, assistant: Assistant, g: dict) -> dict:
     """One question asked: where its answer ranked among the hits, what the assistant said."""
     previous = [g["previous"]] if isinstance(g.get("previous"), str) else list(g.get("previous") or [])
-    query = " ".join([*previous[-1:], g["question"]])
+    query = search_query(*follow_up(g["question"], previous))
     t = time.perf_counter()
     hits = [] if g.get("absent") else retriever.search(query, k=10)
     search_ms = (time.perf_counter() - t) * 1000

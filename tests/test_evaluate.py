@@ -6,7 +6,7 @@ import pytest
 
 import qa
 from qa.cli import main
-from qa.evaluate import evaluate
+from qa.evaluate import evaluate, judge
 
 SQUAD = {
     "data": [
@@ -127,3 +127,20 @@ def test_readme_jsonl_example_runs(index, tmp_path):
     res = evaluate(f, qa.load_settings(model="hash-64"), index=index)
     assert res["questions"] == 3 and res["quote_hit@1"] == 1.0 and res["declined"] == 1.0
     assert res["part=held"]["questions"] == 1
+
+
+def test_eval_searches_like_the_assistant_a_full_question_without_the_previous_one(tmp_path, fake):
+    seeds = tmp_path / "s"
+    seeds.mkdir()
+    (seeds / "plant.txt").write_text("В 2020 году завод выпустил сто тракторов.", encoding="utf-8")
+    (seeds / "school.txt").write_text("В следующем году в посёлке откроется новая школа.", encoding="utf-8")
+    qa.build_index(seeds, tmp_path / "i", embedder=fake)
+    retriever = qa.Retriever.load(tmp_path / "i", embedder=fake)
+    row = {
+        "question": "Когда в посёлке откроется новая школа?",
+        # a long previous question on the other document: searched with it, the school ranks second
+        "previous": "Сколько тракторов выпустил завод в 2020 году? Завод, тракторы, заводы.",
+        "answer": "В следующем году",
+        "source": "school.txt",
+    }
+    assert judge(retriever, qa.Assistant(retriever), row)["rank"] == 0

@@ -20,6 +20,20 @@ MIN_SHARE = 0.5
 FOLLOW_UP_WORDS = 3
 
 
+def follow_up(question: str, history: Sequence[str] = ()) -> tuple[str, str]:
+    """The question cleaned, and the previous question of the conversation when this one is a
+    short follow-up that leans on it ("" otherwise)."""
+    q = clean_question(question)
+    previous = clean_question(history[-1]) if history and len(tokenize(q)) <= FOLLOW_UP_WORDS else ""
+    return q, previous
+
+
+def search_query(q: str, previous: str) -> str:
+    """What is searched for a question (follow_up's pair): a follow-up together with the question
+    it leans on."""
+    return f"{previous} {q}" if previous else q
+
+
 class Assistant:
     def __init__(self, retriever: Retriever, passages: int | None = None):
         self.retriever = retriever
@@ -27,9 +41,8 @@ class Assistant:
 
     def evidence(self, question: str, history: Sequence[str] = ()) -> Evidence | None:
         """What the assistant reads for a question (None when the index is empty)."""
-        q = clean_question(question)
-        previous = clean_question(history[-1]) if history and len(tokenize(q)) <= FOLLOW_UP_WORDS else ""
-        cands = self.retriever.candidates(f"{previous} {q}" if previous else q)[: self.passages]
+        q, previous = follow_up(question, history)
+        cands = self.retriever.candidates(search_query(q, previous))[: self.passages]
         return evidence.read(self.retriever, q, cands, previous) if cands else None
 
     def _quote(self, ev: Evidence, i: int, answer: bool = True) -> Quote:
