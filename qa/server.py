@@ -52,7 +52,7 @@ def create_app(settings: Settings, live: LiveRetriever | None = None):
     rest.install_errors(app)
     app.include_router(rest.router(service))
     app.router.routes.extend(mcp_http.routes)  # /mcp, before the chat takes every other path
-    blocks = web.build_app(settings, live).queue(
+    blocks = web.build_app(settings, live, service.chat).queue(
         default_concurrency_limit=web.CONCURRENCY, max_size=settings.max_queue
     )
     return gr.mount_gradio_app(

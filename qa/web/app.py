@@ -12,7 +12,7 @@ from ..answer import Assistant, answer_dict
 from ..documents import decode
 from ..errors import QAError, one_line
 from ..formats import SUFFIXES
-from ..llm import chat_from, grounded
+from ..llm import Chat, grounded
 from ..retrieve import LiveRetriever
 from ..settings import Settings
 from . import library
@@ -51,11 +51,12 @@ def page_options() -> dict:
     }
 
 
-def build_app(settings: Settings, live: LiveRetriever | None = None):
+def build_app(settings: Settings, live: LiveRetriever | None = None, llm: Chat | None = None):
+    """The chat; `llm` writes answers from its quotes when an LLM server is set (the server's one
+    client, shared with the REST and MCP routes)."""
     import gradio as gr
 
     live = live or LiveRetriever(settings.index, settings)
-    llm = chat_from(settings)  # LLM answers: off unless an LLM server is set
     write = None if llm is None else (lambda a: grounded(a, llm, settings.llm_timeout))
     i18n = gr.I18n(**UI)
     ticks = itertools.count(1)
