@@ -19,6 +19,7 @@ from .errors import (
     LLMUnavailable,
     ModelLoadError,
     QAError,
+    ReadOnly,
     SeedsNotFound,
 )
 from .retrieve import Retriever
@@ -43,6 +44,7 @@ __all__ = [
     "ModelLoadError",
     "QAError",
     "Quote",
+    "ReadOnly",
     "Retriever",
     "SeedsNotFound",
     "Settings",

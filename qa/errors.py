@@ -26,6 +26,10 @@ class DiskFull(QAError):
     """A build ran out of disk space; the previous index version stays in use."""
 
 
+class ReadOnly(QAError):
+    """The server is read-only: uploads, rebuilds and deletions are turned off."""
+
+
 class BadQuestion(QAError):
     """The question is empty or unusable."""
 

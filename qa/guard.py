@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import QAError
+from .errors import QAError, ReadOnly
 from .formats import SUFFIXES
 from .settings import Settings
 
@@ -112,7 +112,7 @@ def upload_cache() -> Path:
 def require_write(settings: Settings) -> None:
     """Server-side check behind every upload, rebuild and deletion, whatever the page shows."""
     if read_only(settings):
-        raise QAError("this server is read-only: uploads, rebuilds and deletions are turned off")
+        raise ReadOnly("this server is read-only: uploads, rebuilds and deletions are turned off")
 
 
 def check_password(settings: Settings):

@@ -11,8 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import guard
-from .errors import BadQuestion, IndexLocked, IndexMismatch, IndexNotFound, QAError
+from .errors import BadQuestion, IndexLocked, IndexMismatch, IndexNotFound, QAError, ReadOnly
 from .service import (
     AskResult,
     DocumentList,
@@ -25,7 +24,7 @@ from .service import (
 )
 from .types import BuildReport
 
-STATUS = {BadQuestion: 400, IndexNotFound: 503, IndexMismatch: 503, IndexLocked: 409}
+STATUS = {BadQuestion: 400, IndexNotFound: 503, IndexMismatch: 503, IndexLocked: 409, ReadOnly: 403}
 
 
 class ErrorOut(BaseModel):
@@ -74,14 +73,10 @@ def router(service: Service) -> APIRouter:
     api = APIRouter(prefix="/api", tags=["qa"], responses={400: ERROR, 503: ERROR})
 
     def may_rebuild() -> None:
-        """The gate for calls that change the index; access settings (read-only mode, API
-        keys) belong here."""
+        """The REST gate for calls that change the index (read-only mode is the service's check:
+        ReadOnly is a 403 like this)."""
         if not service.settings.api_index:
             raise HTTPException(403, "rebuilding over the API is off; start the server with QA_API_INDEX=1")
-        try:
-            guard.require_write(service.settings)
-        except QAError as e:
-            raise HTTPException(403, str(e)) from None
 
     @api.post("/ask", response_model=AskResult)
     def ask(body: AskIn) -> AskResult:

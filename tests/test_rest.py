@@ -95,6 +95,12 @@ def test_rebuild_is_refused_unless_allowed(api):
     assert r.status_code == 403 and "QA_API_INDEX=1" in r.json()["error"]
 
 
+def test_rebuild_on_a_read_only_server_is_403(tmp_path):
+    with serve_index(tmp_path, qa.HashEmbedder(64), api_index=1, read_only=True) as served:
+        r = httpx.post(f"{served.url}/api/index")
+        assert r.status_code == 403 and r.json()["error"].startswith("this server is read-only")
+
+
 def test_rebuild_when_allowed_switches_the_version(tmp_path):
     with serve_index(tmp_path, qa.HashEmbedder(64), api_index=1) as served:
         before = httpx.get(f"{served.url}/api/status").json()["version"]
