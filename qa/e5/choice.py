@@ -57,15 +57,17 @@ def cpu() -> str:
 
 
 def measure(
-    runs: dict[str, Callable[[], np.ndarray]], timer: Callable[[], float] = time.perf_counter
+    runs: dict[str, Callable[[], np.ndarray]],
+    timer: Callable[[], float] = time.perf_counter,
+    rounds: int = ROUNDS,
 ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
-    """Median milliseconds of each path over ROUNDS interleaved rounds (so a burst of other
+    """Median milliseconds of each path over `rounds` interleaved rounds (so a burst of other
     work on the machine hits every path alike), and each path's output."""
     out = {name: run() for name, run in runs.items()}
     for run in runs.values():
         run()
     times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         for name, run in runs.items():
             t = timer()
             run()
