@@ -102,7 +102,8 @@ def _ask_llm(a, settings, as_json: bool) -> None:
     """The LLM's checked reply, printed sentence by sentence as each one's citations settle,
     then the cited quotes as in extractive mode."""
     from .answer import answer_text
-    from .llm import chat_from, claim_text, grounded, language, llm_dict
+    from .lexical import language
+    from .llm import chat_from, claim_text, grounded, llm_dict
 
     printed, r = 0, None
     for r in grounded(a, chat_from(settings), settings.llm_timeout):

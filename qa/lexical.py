@@ -54,6 +54,11 @@ def cyrillic(text: str) -> bool:
     return bool(_CYRILLIC.search(text))
 
 
+def language(text: str | None) -> str:
+    """The language qa answers text in: "ru" when it has Cyrillic letters, else "en"."""
+    return "ru" if cyrillic(text or "") else "en"
+
+
 @functools.lru_cache(maxsize=200_000)
 def _stem(word: str) -> str | None:
     ru, en, stop = _stemmers()

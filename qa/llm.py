@@ -18,7 +18,7 @@ from typing import Protocol
 from .answer import answer_dict, answer_text, quote_dict
 from .chunking import sentences
 from .errors import LLMUnavailable
-from .lexical import cyrillic
+from .lexical import language
 from .settings import Settings
 from .types import Answer, Quote
 
@@ -171,11 +171,6 @@ class LLMAnswer:
     def settled(self) -> tuple[Claim, ...]:
         """The claims whose citations are known: while streaming, the last may still get one."""
         return self.claims if self.final else self.claims[:-1]
-
-
-def language(question: str) -> str:
-    """ "ru" for a question with Cyrillic letters, else "en" (the labels qa shows)."""
-    return "ru" if cyrillic(question) else "en"
 
 
 def prompt(question: str, quotes: tuple[Quote, ...]) -> list[dict]:

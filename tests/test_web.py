@@ -8,11 +8,12 @@ import threading
 import pytest
 
 import qa
+from qa.lexical import language
 from qa.retrieve import LiveRetriever
 from qa.types import Answer, Document, Quote
 from qa.web import library
 from qa.web.chat import Conversation, Finished, Quoted, answer_html, answer_loop, askable, messages
-from qa.web.i18n import TEXT, UI, browser_language, count, language, size
+from qa.web.i18n import TEXT, UI, browser_language, count, size
 from qa.web.render import citation, verbatim
 from qa.web.sources import document_view, quote_view
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 from ..answer import Assistant
 from ..errors import BadQuestion, IndexNotFound, QAError, one_line
+from ..lexical import language
 from ..llm import UNSUPPORTED, LLMAnswer
 from ..retrieve import LiveRetriever, clean_question
 from ..types import Answer, Document, Quote
-from .i18n import language, t
+from .i18n import t
 from .render import attr, citation, details, quote_text, verbatim
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,6 @@ and panels: answers in the language of their question, panels in the browser's l
 
 from __future__ import annotations
 
-from ..lexical import cyrillic
-
 LANGUAGES = ("en", "ru")  # the first is the fallback
 _FORMATS = {
     "md": "Markdown",
@@ -121,11 +119,6 @@ TEXT = {
         "size": ("{n} Б", "{n} КБ", "{n} МБ"),
     },
 }
-
-
-def language(text: str) -> str:
-    """The language an answer to `text` is written in: Russian when it has Cyrillic letters."""
-    return "ru" if cyrillic(text or "") else "en"
 
 
 def browser_language(accept_language: str | None) -> str:
