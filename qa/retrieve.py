@@ -44,6 +44,7 @@ COGNATE_TOP = 20
 # .873, .9 .879, .85 .885, .8 .882, .7 .879 (held-back articles 12-23: .826, .839, .842, .845,
 # .852). Within one script the chunk vector costs hits (ru .963 -> .960 at .8).
 CROSS_SENTENCE_SHARE = 0.85
+TOP_SAMPLE = 64  # _top's sample stride: about TOP_SAMPLE x k scores reach the sample's k-th best
 MAX_QUESTION_CHARS = 2000  # longer input is cut: no question needs more, and the model reads 512 tokens
 
 
@@ -69,8 +70,15 @@ def clean_question(question: str) -> str:
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k highest scores (unordered): linear time, which matters at 1M chunks."""
-    return np.arange(len(scores)) if len(scores) <= k else np.argpartition(-scores, k)[:k]
+    """Indices of the k highest scores (unordered), in linear time. Over many scores only those
+    reaching the k-th best of every TOP_SAMPLE-th take part: at least k scores reach it, so the
+    k highest are among them (1M BM25 scores of bench/scale.py: 7.5 ms to partition all, 0.4 ms)."""
+    sample = scores[::TOP_SAMPLE]
+    if len(sample) > k:
+        ids = np.flatnonzero(scores >= np.partition(sample, -k)[-k])
+    else:
+        ids = np.arange(len(scores))
+    return ids if len(ids) <= k else ids[np.argpartition(-scores[ids], k)[:k]]
 
 
 def fuse(dense: np.ndarray, lexical: np.ndarray, w: float | np.ndarray = DENSE_WEIGHT) -> np.ndarray:
@@ -166,8 +174,11 @@ class Retriever:
         if self.stored.vectors.ntotal == 0:
             return []
         top = self.dense_top(qvec)
+        self.stored.prefetch(top)  # read from disk while BM25 scores
         lexical = self.lexical.scores(q)
-        pool = np.union1d(top, _top(lexical, POOL) if lexical.any() else []).astype(np.int64)
+        best = _top(lexical, POOL) if lexical.any() else np.zeros(0, np.int64)
+        self.stored.prefetch(best)
+        pool = np.union1d(top, best).astype(np.int64)
         # A chunk is as relevant as its best sentence: a long paragraph's one answering sentence
         # is diluted in the paragraph vector (+2-3 points of rank-1 hits, see DENSE_WEIGHT).
         sims, chunk = self.sentence_sims(pool, qvec)

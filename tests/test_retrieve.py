@@ -1,8 +1,12 @@
+import os
+
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import qa
-from qa.retrieve import clean_question, fuse
+from qa.retrieve import TOP_SAMPLE, _top, clean_question, fuse
 from tests.conftest import assert_exact
 
 
@@ -63,3 +67,51 @@ def test_a_chunk_in_the_other_script_scores_by_its_sentence_and_its_chunk_vector
         best = c.sentence_sims.max()
         want = share * best + (1 - share) * chunk[0] if other else best
         assert c.dense == pytest.approx(float(want), abs=1e-6)
+
+
+@given(
+    st.integers(0, 20 * TOP_SAMPLE * 60),
+    st.integers(1, 60),
+    st.integers(1, 1000),
+    st.integers(0, 2**32 - 1),
+)
+def test_top_finds_the_k_highest_scores(n, k, levels, seed):
+    """Also over many scores, where only those reaching a sample's k-th best are partitioned;
+    few levels make many ties and mostly zeros, as BM25 gives."""
+    rng = np.random.default_rng(seed)
+    scores = (rng.integers(0, levels, n) * rng.integers(0, 2, n)).astype(np.float32)
+    got = _top(scores, k)
+    assert len(set(got.tolist())) == len(got) == min(n, k)
+    assert sorted(scores[got]) == sorted(scores)[n - len(got) :]
+
+
+def test_what_a_question_reads_was_asked_for_first(retriever, monkeypatch):
+    """Every sentence-vector and chunk-text read of a question was preceded by a read-ahead
+    request covering it, so the reads wait for the disk together, not one after another."""
+    asked, reads = [], []
+    fadvise, pread = os.posix_fadvise, os.pread
+
+    def record_fadvise(fd, offset, length, advice):
+        asked.append((fd, offset, offset + length))
+        return fadvise(fd, offset, length, advice)
+
+    def record_pread(fd, n, offset):
+        reads.append((fd, offset, offset + n, len(asked)))
+        return pread(fd, n, offset)
+
+    q = "сколько книг хранится в библиотеке"
+    # One chunk from each side: the dense side's is asked for before BM25 scores, BM25's after.
+    monkeypatch.setattr(qa.retrieve, "POOL", 1)
+    lexical_best = int(_top(retriever.lexical.scores(q), 1)[0])
+    monkeypatch.setattr(retriever, "dense_top", lambda qvec: np.array([1 - lexical_best]))
+    monkeypatch.setattr(os, "posix_fadvise", record_fadvise)
+    monkeypatch.setattr(os, "pread", record_pread)
+    watched = {retriever.stored.sentence_vectors.fd, retriever.stored.documents.texts.fd}
+    assert len(retriever.candidates(q)) == 2
+    assert {fd for fd, *_ in reads} == watched
+    for fd, a, b, before in reads:
+        covered = np.zeros(b - a, bool)
+        for f, x, y in asked[:before]:
+            if f == fd:
+                covered[max(x, a) - a : max(min(y, b) - a, 0)] = True
+        assert covered.all(), (fd, a, b)

@@ -1,7 +1,9 @@
 import hashlib
 import json
 import mmap
+import os
 import shutil
+import threading
 
 import numpy as np
 import pytest
@@ -234,7 +236,16 @@ def test_large_index_is_ivf_with_tuned_nprobe(tmp_path, monkeypatch):
     info = store.read_manifest(tmp_path / "index")["faiss"]
     assert info["kind"] == "ivf" and info["lists"] == 6 and info["nprobe"] in (1, 2, 4, 6)
     assert info["probe_recall@10"] >= store.dense.TARGET_RECALL or info["nprobe"] == 6
+    asked, fadvise = [], os.posix_fadvise
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, *a: asked.append(a) or fadvise(fd, *a))
+    monkeypatch.setattr(store, "READ_AHEAD_STEP", 4096)
     ret = qa.Retriever.load(tmp_path / "index", embedder=qa.HashEmbedder(64))
+    for t in threading.enumerate():
+        if t.name == "qa-read-ahead":
+            t.join()
+    # The IVF lists (which a question scans many of) are read ahead, the whole file, in steps.
+    size = (_version_path(tmp_path / "index") / store.FAISS_FILE).stat().st_size
+    assert asked == [(a, min(4096, size - a), os.POSIX_FADV_WILLNEED) for a in range(0, size, 4096)]
     assert ret.stored.vectors.nprobe == info["nprobe"]
     assert ret.search("Документ 41", k=1)[0].source == "d41.txt"
 

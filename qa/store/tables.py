@@ -74,7 +74,7 @@ def map_file(path: Path) -> mmap.mmap | bytes:
         return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
 
 
-class _File:
+class File:
     """A file read with pread where asked, never mapped: a mapping's pages count as the
     process's own once touched, and the kernel maps 64 KB around each one touched (mapped, 200
     questions had made 430 MB of the 540 MB of sentence vectors of 100k chunks resident)."""
@@ -87,8 +87,16 @@ class _File:
     def read(self, start: int, end: int) -> bytes:
         return os.pread(self.fd, end - start, start)
 
+    def will_need(self, starts: np.ndarray, ends: np.ndarray) -> None:
+        """Start reading byte ranges [starts[i], ends[i]) into the page cache and return at once,
+        so that ranges read one after another later wait for the disk together, not in turn.
+        Linux reads at most its read-ahead window per call (128 KB by default): keep ranges under it."""
+        if hasattr(os, "posix_fadvise"):  # elsewhere (macOS) the reads just wait their turn
+            for a, b in zip(np.asarray(starts).tolist(), np.asarray(ends).tolist(), strict=True):
+                os.posix_fadvise(self.fd, a, b - a, os.POSIX_FADV_WILLNEED)
 
-class Texts(_File):
+
+class Texts(File):
     """The text blob; text(a, b) decodes bytes [a, b) only."""
 
     def __len__(self) -> int:
@@ -107,7 +115,7 @@ def npy_header(path: Path) -> tuple[tuple[int, ...], np.dtype, int]:
         return shape, dtype, f.tell()
 
 
-class RowFile(_File):
+class RowFile(File):
     """A 2-d .npy array (the sentence vectors) whose rows are read when indexed: rows[i],
     rows[a:b], rows[int array] (a run of consecutive rows is one read), np.asarray(rows)."""
 
@@ -119,6 +127,10 @@ class RowFile(_File):
 
     def __len__(self) -> int:
         return self.shape[0]
+
+    def will_need_rows(self, starts: np.ndarray, ends: np.ndarray) -> None:
+        """will_need for rows [starts[i], ends[i])."""
+        self.will_need(self.offset + starts * self.row_bytes, self.offset + ends * self.row_bytes)
 
     def rows(self, a: int, b: int) -> np.ndarray:
         data = self.read(self.offset + a * self.row_bytes, self.offset + b * self.row_bytes)
