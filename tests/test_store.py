@@ -161,10 +161,13 @@ def test_changed_vectors_are_caught_by_the_build_that_reuses_them(index, seeds, 
     f.write_bytes(bytes(data))
     qa.Retriever.load(index, embedder=fake)
     with pytest.raises(qa.IndexMismatch, match="sentences.npy.*damaged"):
-        store.load(index, full_check=True)
+        store.verify_bulk(store.load(index), "sentences.npy")
+    r = qa.build_index(seeds, index, embedder=fake)  # nothing to do: the vectors are not read
+    assert r.written is False and not r.rebuilt
     (seeds / "x.txt").write_text("Новый документ.", encoding="utf-8")
     r = qa.build_index(seeds, index, embedder=fake)
     assert r.rebuilt.startswith("previous index unusable") and r.embedded == r.chunks
+    assert r.added == ("x.txt",)
 
 
 def test_forged_files_give_one_clear_error(tmp_path, index, fake):

@@ -48,6 +48,16 @@ def _old_files(index_dir: Path) -> dict[str, str]:
         return {}
 
 
+def _scan(
+    seeds: Path, settings: Settings, prev: store.Stored | None
+) -> tuple[list[Entry], list[Skipped], dict]:
+    """scan() against the previous version's documents (source -> (number, sha256)), also returned."""
+    indexed = {r["source"]: (i, r["sha256"]) for i, r in enumerate(prev.documents.rows)} if prev else {}
+    m = prev.manifest if prev else {}
+    limit = settings.max_file_mb * 1_000_000
+    return (*scan(seeds, limit, indexed, m.get("skipped", {}), m.get("skipped_sha256", {})), indexed)
+
+
 def _previous(index_dir: Path, model: str, chunker: dict) -> tuple[store.Stored | None, str | None]:
     """The current version when its vectors can be reused, else (None, why everything is rebuilt)."""
     try:
@@ -63,7 +73,7 @@ def _previous(index_dir: Path, model: str, chunker: dict) -> tuple[store.Stored 
     if manifest.get("chunker") != chunker:
         return None, f"chunker settings changed: {manifest.get('chunker')} -> {chunker}"
     try:
-        return store.load(index_dir, full_check=True), None
+        return store.load(index_dir), None
     except IndexMismatch as e:
         return None, f"previous index unusable ({e})"
 
@@ -239,16 +249,8 @@ def build_index(
     with store.build_lock(index_dir, settings.lock_timeout):
         store.clean_tmp(index_dir)
         prev, why = _previous(index_dir, name, chunker)
-        old = _old_files(index_dir)
-        indexed = {r["source"]: (i, r["sha256"]) for i, r in enumerate(prev.documents.rows)} if prev else {}
-        m = prev.manifest if prev else {}
-        entries, early = scan(
-            seeds,
-            settings.max_file_mb * 1_000_000,
-            indexed,
-            m.get("skipped", {}),
-            m.get("skipped_sha256", {}),
-        )
+        old = {s: f["sha256"] for s, f in prev.manifest["files"].items()} if prev else _old_files(index_dir)
+        entries, early, indexed = _scan(seeds, settings, prev)
         kept = [e.source for e in entries if e.reuse is not None]
         if (
             prev is not None
@@ -266,6 +268,12 @@ def build_index(
                 seconds=time.perf_counter() - t0,
                 written=False,
             )
+        if prev is not None:
+            try:  # the sentence vectors about to be copied (checked only now: 5.4 GB at 1M chunks)
+                store.verify_bulk(prev, SENTENCES)
+            except IndexMismatch as e:
+                prev, why = None, f"previous index unusable ({e})"
+                entries, early, indexed = _scan(seeds, settings, None)
         if why:
             log.info("full rebuild: %s", why)
         build, path = _Build(index_dir, settings, name, embedder), store.new_version_dir(index_dir)
