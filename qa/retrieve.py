@@ -70,14 +70,20 @@ def clean_question(question: str) -> str:
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k highest scores (unordered), in linear time. Over many scores only those
-    reaching the k-th best of every TOP_SAMPLE-th take part: at least k scores reach it, so the
-    k highest are among them (1M BM25 scores of bench/scale.py: 7.5 ms to partition all, 0.4 ms)."""
+    """Indices of the k highest of these non-negative scores (unordered), in linear time. Over
+    many scores only those reaching the k-th best of every TOP_SAMPLE-th take part: at least k
+    scores reach it, so the k highest are among them (1M BM25 scores of bench/scale.py: 7.5 ms
+    to partition all, 0.4 ms). When that floor is 0 (the question's words are rare) the non-zero
+    scores take part, and zeros make up the k."""
     sample = scores[::TOP_SAMPLE]
-    if len(sample) > k:
-        ids = np.flatnonzero(scores >= np.partition(sample, -k)[-k])
-    else:
+    if len(sample) <= k:
         ids = np.arange(len(scores))
+    elif (floor := np.partition(sample, -k)[-k]) > 0:
+        ids = np.flatnonzero(scores >= floor)
+    else:
+        ids = np.flatnonzero(scores)
+        if len(ids) < k:  # the first k + len(ids) positions hold at least k zeros
+            return np.concatenate([ids, np.setdiff1d(np.arange(k + len(ids)), ids)[: k - len(ids)]])
     return ids if len(ids) <= k else ids[np.argpartition(-scores[ids], k)[:k]]
 
 
@@ -108,6 +114,7 @@ class Retriever:
         """Load the current index version; `model` (or embedder) must match the one it was built with."""
         settings = settings or load_settings(index=index)
         stored = store.load(index, model or (embedder.name if embedder else None))
+        stored.read_ahead()
         try:
             lexical = Lexical.load(stored.path)
         except Exception as e:  # files that pass their checksums and still do not parse were forged

@@ -73,13 +73,15 @@ def test_a_chunk_in_the_other_script_scores_by_its_sentence_and_its_chunk_vector
     st.integers(0, 20 * TOP_SAMPLE * 60),
     st.integers(1, 60),
     st.integers(1, 1000),
+    st.sampled_from([0.5, 0.002]),
     st.integers(0, 2**32 - 1),
 )
-def test_top_finds_the_k_highest_scores(n, k, levels, seed):
+def test_top_finds_the_k_highest_scores(n, k, levels, share, seed):
     """Also over many scores, where only those reaching a sample's k-th best are partitioned;
-    few levels make many ties and mostly zeros, as BM25 gives."""
+    few levels make many ties and zeros, as BM25 gives; a small share of non-zero scores (rare
+    words) leaves the sample's k-th best at 0."""
     rng = np.random.default_rng(seed)
-    scores = (rng.integers(0, levels, n) * rng.integers(0, 2, n)).astype(np.float32)
+    scores = (rng.integers(0, levels, n) * (rng.random(n) < share)).astype(np.float32)
     got = _top(scores, k)
     assert len(set(got.tolist())) == len(got) == min(n, k)
     assert sorted(scores[got]) == sorted(scores)[n - len(got) :]

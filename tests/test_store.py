@@ -249,6 +249,9 @@ def test_large_index_is_ivf_with_tuned_nprobe(tmp_path, monkeypatch):
     # The IVF lists (which a question scans many of) are read ahead, the whole file, in steps.
     size = (_version_path(tmp_path / "index") / store.FAISS_FILE).stat().st_size
     assert asked == [(a, min(4096, size - a), os.POSIX_FADV_WILLNEED) for a in range(0, size, 4096)]
+    asked.clear()  # a build with nothing to do searches nothing, so reads nothing ahead
+    assert not qa.build_index(seeds, tmp_path / "index", embedder=qa.HashEmbedder(64)).written
+    assert not [t for t in threading.enumerate() if t.name == "qa-read-ahead"] and asked == []
     assert ret.stored.vectors.nprobe == info["nprobe"]
     assert ret.search("Документ 41", k=1)[0].source == "d41.txt"
 

@@ -93,6 +93,19 @@ class Stored:
     def sentences_of(self, i: int) -> range:
         return range(int(self.sentence_first[i]), int(self.sentence_first[i + 1]))
 
+    def read_ahead(self) -> None:
+        """Read an IVF index's file into the page cache in the background, for serving (a build
+        never searches the previous version). A question scans an eighth of the IVF lists
+        (nprobe 512 of 4,000 at 1M chunks), so without it each of the first few dozen questions
+        after a load waits for the disk (200 questions at 1M chunks, not in the page cache:
+        FAISS p95 406 ms, 9.6 ms read ahead). Nothing waits for it: 1.5 GB took ~1 s here."""
+        if not hasattr(self.vectors, "nprobe"):
+            return  # a flat index was read into memory whole
+        f = File(self.path / FAISS_FILE)
+        starts = np.arange(0, f.size, READ_AHEAD_STEP)
+        ends = np.minimum(starts + READ_AHEAD_STEP, f.size)
+        threading.Thread(target=f.will_need, args=(starts, ends), name="qa-read-ahead", daemon=True).start()
+
     def prefetch(self, ids: np.ndarray) -> None:
         """Start reading the sentence vectors and texts of chunks `ids` and return at once: a
         question's ~100 pooled chunks then wait for the disk together. At 1M chunks, not in the
@@ -327,22 +340,9 @@ def _open(name: str, path: Path, manifest: dict) -> Stored:
         vectors.nprobe = manifest.get("faiss", {}).get("nprobe", NPROBE_CHOICES[-1])
         vectors.parallel_mode = 1  # one query's lists on all cores: 2x faster for a single query
     _check(path, docs, chunks, first, spans, keys, sentences, vectors, len(texts))
-    if ivf:
-        _read_ahead(path / FAISS_FILE)
     return Stored(
         name, path, manifest, docs, ChunkTable(chunks, docs), vectors, spans, first, sentences, keys
     )
-
-
-def _read_ahead(path: Path) -> None:
-    """Read the file into the page cache in the background. A question scans an eighth of the
-    IVF lists (nprobe 512 of 4,000 at 1M chunks), so without it each of the first few dozen
-    questions after a load waits for the disk (200 questions at 1M chunks, not in the page
-    cache: FAISS p95 406 ms, 9.6 ms read ahead). The load does not wait: 1.5 GB took ~1 s here."""
-    f = File(path)
-    starts = np.arange(0, f.size, READ_AHEAD_STEP)
-    ends = np.minimum(starts + READ_AHEAD_STEP, f.size)
-    threading.Thread(target=f.will_need, args=(starts, ends), name="qa-read-ahead", daemon=True).start()
 
 
 def _map(path: Path) -> np.ndarray:
