@@ -97,3 +97,15 @@ def test_no_span_when_nothing_tells_two_apart():
     assert answer_span(analyse("When did he move to America?"), s, 0, len(s)) is None  # no word in common
     one = "В 1884 году он переехал в США."
     assert one[slice(*answer_span(analyse("When did he move to America?"), one, 0, len(one)))] == "1884 году"
+
+
+def test_a_question_word_inside_two_spans_leaves_the_words_outside_to_decide():
+    # "году" is in both dates and "тракторов" in both counts: "открыли" and "выпустил" pick one
+    s = "Рынок открыли в 2015 году, а в 2018 году его расширили."
+    assert s[slice(*answer_span(analyse("В каком году открыли рынок?"), s, 0, len(s)))] == "2015 году"
+    t = "Завод выпустил 100 тракторов, а сосед 80 тракторов."
+    assert (
+        t[slice(*answer_span(analyse("Сколько тракторов выпустил завод?"), t, 0, len(t)))] == "100 тракторов"
+    )
+    u = "Apples: 5, apples: five."
+    assert u[slice(*answer_span(analyse("How many apples?"), u, 0, len(u)))] == "5"  # digits first
