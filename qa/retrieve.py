@@ -17,6 +17,7 @@ from .embedding import Embedder, load_embedder
 from .errors import BadQuestion, IndexMismatch, IndexNotFound, QAError
 from .lexical import Lexical, cognate_keys, cognates, cyrillic
 from .settings import Settings, load_settings
+from .store import dense
 from .types import Chunk, Document, Hit
 
 log = logging.getLogger(__name__)
@@ -169,9 +170,7 @@ class Retriever:
         starts = np.cumsum(counts) - counts
         idx = np.repeat(first[pool] - starts, counts) + np.arange(counts.sum())
         vectors = np.asarray(self.stored.sentence_vectors[idx], np.float32)
-        sums = np.add.reduceat(vectors, starts, axis=0)  # every chunk has at least one sentence
-        chunk = sums @ qvec / np.maximum(np.linalg.norm(sums, axis=1), 1e-12)
-        return np.split(vectors @ qvec, starts[1:]), chunk
+        return np.split(vectors @ qvec, starts[1:]), dense.means(vectors, starts) @ qvec
 
     def candidates(self, question: str, qvec: np.ndarray | None = None) -> list[Candidate]:
         """Fused candidates, best first."""

@@ -39,6 +39,14 @@ def _blocks(rows: RowFile):
         yield a, rows.rows(a, min(a + BLOCK, len(rows))).astype(np.float32)
 
 
+def means(vectors: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The normalised mean of each run of rows from starts[i] to the next start (float32): a
+    chunk's vector from its sentences' (the build's, and the search's for the chunks it pools)."""
+    sums = np.add.reduceat(np.asarray(vectors, np.float32), starts, axis=0)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return sums / np.where(norms > 0, norms, 1.0)
+
+
 def chunk_vectors(sentences: Path, first: np.ndarray, out: Path) -> None:
     """out (float32 .npy): chunk i's vector, the normalised mean of sentences first[i]:first[i+1].
     Only sentences go through the model: embedding chunks as well cost twice the model time for
@@ -53,9 +61,7 @@ def chunk_vectors(sentences: Path, first: np.ndarray, out: Path) -> None:
         while c < n:  # chunks [c, e) whose sentences fit in one block (at least one chunk)
             e = min(n, max(c + 1, int(np.searchsorted(first, first[c] + BLOCK, "right")) - 1))
             v = src.rows(int(first[c]), int(first[e])).astype(np.float32)
-            mean = np.add.reduceat(v, first[c:e] - first[c], axis=0)
-            norms = np.linalg.norm(mean, axis=1, keepdims=True)
-            f.write((mean / np.where(norms > 0, norms, 1.0)).astype(np.float32).tobytes())
+            f.write(means(v, first[c:e] - first[c]).tobytes())
             c = e
 
 
