@@ -1,28 +1,20 @@
 """Stage 4: the index folder. Each build writes a complete version aside (versions/<id>/: the
 text blob, the chunk and sentence tables, the vectors, the lexical index and a manifest) and
 then switches the CURRENT pointer with one atomic rename, so a crash mid-build leaves the
-previous version loadable. A version is memory-mapped, not read into objects (tables.py); the
-manifest describes it and carries the size and checksum of each of its files."""
+previous version loadable (versions.py). A version is memory-mapped, not read into objects
+(tables.py); loading checks it against its manifest, which carries each file's size and checksum."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
 import json
 import logging
-import os
-import re
-import shutil
 import threading
-import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import IndexLocked, IndexMismatch, IndexNotFound
+from ..errors import IndexMismatch, IndexNotFound
 from ..types import Chunk, Document
 from .dense import EXACT_MAX, FAISS_FILE, NPROBE_CHOICES
 from .tables import (
@@ -43,14 +35,38 @@ from .tables import (
     map_file,
     npy_header,
 )
+from .versions import (
+    _REBUILD,
+    FORMAT_VERSION,
+    _manifest,
+    _pointer,
+    build_lock,
+    clean_tmp,
+    commit,
+    current_version,
+    finish,
+    new_version_dir,
+    read_manifest,
+    sha256,
+)
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EXACT_MAX", "FORMAT_VERSION", "Stored", "build_lock", "commit", "current_version", "load"]
+__all__ = [
+    "EXACT_MAX",
+    "FORMAT_VERSION",
+    "Stored",
+    "build_lock",
+    "clean_tmp",
+    "commit",
+    "current_version",
+    "finish",
+    "load",
+    "new_version_dir",
+    "read_manifest",
+    "sha256",
+]
 
-# 2: memory-mapped tables and text blob (1: JSON lines read into objects, 47 s to load 1M chunks)
-FORMAT_VERSION = 2
-KEEP_VERSIONS = 2  # the current one and its predecessor, which questions in flight may still read
 # Checked by size at every load and by checksum when a build reuses them: the vector files, which
 # rank but are never quoted. Hashing them is most of a load at 1M chunks (6.9 GB, ~6 s of SHA-256
 # on this machine); the texts, tables and lexical files, which quotes and citations are cut from,
@@ -61,8 +77,6 @@ LEXICAL_PER_TEXT_BYTE = (
 )
 READ_AHEAD_STEP = 128 << 10  # Linux's default read-ahead window: the most one will_need call reads
 CHECK_BLOCK = 1 << 18  # chunks checked at a time when a version is opened
-_REBUILD = "rebuild it with `qa index` (or qa.build_index)"
-_VERSION_NAME = re.compile(r"[0-9A-Za-z][\w.-]*")  # what new_version_dir makes
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,134 +137,6 @@ def estimate_bytes(chunks: int, sentences: int, text_bytes: int, dim: int) -> in
     per_sentence = dim * 2 + KEY.itemsize + 16  # float16 vector, key, span
     per_chunk = dim * 4 + CHUNK_ROW.itemsize + 8  # FAISS vector, row, sentence_first
     return int(text_bytes * (1 + LEXICAL_PER_TEXT_BYTE) + sentences * per_sentence + chunks * per_chunk)
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def build_lock(index_dir: Path, timeout: float):
-    """Exclusive lock for builds; a second build waits up to `timeout` seconds, then gives up."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with (index_dir / ".lock").open("a+") as f:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise IndexLocked(
-                        f"another build of {index_dir} is running; wait for it or remove the stale process"
-                    ) from None
-                time.sleep(0.2)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def clean_tmp(index_dir: Path) -> None:
-    """Remove what builds that crashed or hit a full disk left in tmp/ (call under the lock)."""
-    shutil.rmtree(index_dir / "tmp", ignore_errors=True)
-
-
-def new_version_dir(index_dir: Path) -> Path:
-    path = index_dir / "tmp" / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
-    path.mkdir(parents=True)
-    return path
-
-
-def finish(path: Path, manifest: dict) -> None:
-    files = sorted(p for p in path.rglob("*") if p.is_file() and p.name != "manifest.json")
-    rel = {p: p.relative_to(path).as_posix() for p in files}
-    manifest = {
-        **manifest,
-        "format_version": FORMAT_VERSION,
-        "sizes": {rel[p]: p.stat().st_size for p in files},
-        "checksums": {rel[p]: sha256(p) for p in files},
-    }
-    (path / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    for p in [*files, path / "manifest.json"]:
-        with p.open("rb") as f:
-            os.fsync(f.fileno())
-
-
-def commit(index_dir: Path, path: Path) -> str:
-    """Move a finished version into place and point CURRENT at it (atomic on POSIX)."""
-    versions = index_dir / "versions"
-    versions.mkdir(exist_ok=True)
-    final = versions / path.name
-    os.replace(path, final)
-    _fsync_dir(versions)
-    tmp = index_dir / f".CURRENT.{uuid.uuid4().hex[:8]}"
-    # The pointer carries the manifest's own checksum, so an edited manifest is caught on load.
-    tmp.write_text(f"{path.name}\n{sha256(final / 'manifest.json')}\n", encoding="utf-8")
-    current = index_dir / "CURRENT"
-    if current.is_dir() and not current.is_symlink():  # a tampered pointer cannot be renamed over
-        shutil.rmtree(current)
-    os.replace(tmp, current)
-    _fsync_dir(index_dir)
-    _prune(index_dir, path.name)
-    return path.name
-
-
-def _prune(index_dir: Path, current: str) -> None:
-    """Drop half-written builds and all but the newest KEEP_VERSIONS versions."""
-    clean_tmp(index_dir)
-    old = sorted((p for p in (index_dir / "versions").iterdir() if p.name != current), reverse=True)
-    for p in old[KEEP_VERSIONS - 1 :]:
-        shutil.rmtree(p, ignore_errors=True)
-
-
-def _pointer(index_dir: Path) -> tuple[str, str]:
-    """(version name, manifest checksum) from CURRENT; ("", "") when there is none. A CURRENT
-    that names anything but a folder of index/versions is refused: it was not written by qa."""
-    f = index_dir / "CURRENT"
-    try:
-        lines = f.read_text(encoding="utf-8").split("\n")
-    except FileNotFoundError:
-        return "", ""
-    except (OSError, UnicodeDecodeError) as e:
-        raise IndexMismatch(f"{f} is not an index pointer ({type(e).__name__}); {_REBUILD}") from None
-    name, digest = (lines + ["", ""])[:2]
-    versions = index_dir / "versions"
-    if not _VERSION_NAME.fullmatch(name) or (versions / name).resolve().parent != versions.resolve():
-        raise IndexMismatch(f"{f} names {name[:100]!r}, which is not a version inside {versions}; {_REBUILD}")
-    return name, digest
-
-
-def current_version(index_dir: str | Path) -> str | None:
-    name = _pointer(Path(index_dir))[0]
-    return name if name and (Path(index_dir) / "versions" / name / "manifest.json").is_file() else None
-
-
-def read_manifest(index_dir: str | Path) -> dict | None:
-    name = current_version(index_dir)
-    return None if name is None else _manifest(Path(index_dir) / "versions" / name / "manifest.json")
-
-
-def _manifest(path: Path) -> dict:
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise IndexMismatch(f"index manifest {path} is unreadable ({e}); {_REBUILD}") from e
-    if not isinstance(manifest, dict):
-        raise IndexMismatch(f"index manifest {path} is not a manifest; {_REBUILD}")
-    return manifest
 
 
 def check_manifest(manifest: dict, where: Path, model: str | None = None) -> None:
