@@ -26,11 +26,8 @@ _VERSION_NAME = re.compile(r"[0-9A-Za-z][\w.-]*")  # what new_version_dir makes
 
 
 def sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _fsync_dir(path: Path) -> None:
