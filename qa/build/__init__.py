@@ -29,7 +29,7 @@ from ..store.writer import Prepared
 from ..types import BuildReport, Document, Skipped
 from .assemble import RESUME_BATCH, Assembly
 from .cache import Resume
-from .scan import Entry, scan
+from .scan import Entry, diff, old_files, previous, scan_against
 from .stages import extract, prepare
 
 log = logging.getLogger(__name__)
@@ -38,64 +38,6 @@ __all__ = ["CHUNKER", "RESUME_BATCH", "build_index", "index_status", "watch"]
 
 CHUNKER = "recursive-v1+razdel-headers+stems-ov"  # bump when chunking.SEPARATORS, sentences() or lexical.tokenize change
 CHUNK_VECTORS = "chunk-vectors.tmp.npy"  # FAISS's input, removed once vectors.faiss is written
-
-
-def _old_files(index_dir: Path) -> dict[str, str]:
-    """{source: sha256} of the current version, whatever its format (for the report)."""
-    try:
-        return {s: f["sha256"] for s, f in (store.read_manifest(index_dir) or {}).get("files", {}).items()}
-    except (IndexMismatch, TypeError, KeyError, AttributeError):
-        return {}
-
-
-def _scan(
-    seeds: Path, settings: Settings, prev: store.Stored | None
-) -> tuple[list[Entry], list[Skipped], dict]:
-    """scan() against the previous version's documents (source -> (number, sha256)), also returned."""
-    indexed = {r["source"]: (i, r["sha256"]) for i, r in enumerate(prev.documents.rows)} if prev else {}
-    m = prev.manifest if prev else {}
-    limit = settings.max_file_mb * 1_000_000
-    return (*scan(seeds, limit, indexed, m.get("skipped", {}), m.get("skipped_sha256", {})), indexed)
-
-
-def _previous(index_dir: Path, model: str, chunker: dict) -> tuple[store.Stored | None, str | None]:
-    """The current version when its vectors can be reused, else (None, why everything is rebuilt)."""
-    try:
-        manifest = store.read_manifest(index_dir)
-    except IndexMismatch as e:
-        return None, f"previous index unusable ({e})"
-    if manifest is None:
-        return None, None
-    if manifest.get("format_version") != store.FORMAT_VERSION:
-        return None, f"index format {manifest.get('format_version')} -> {store.FORMAT_VERSION}"
-    if manifest.get("model") != model:
-        return None, f"model changed: {manifest.get('model')} -> {model}"
-    if manifest.get("chunker") != chunker:
-        return None, f"chunker settings changed: {manifest.get('chunker')} -> {chunker}"
-    try:
-        return store.load(index_dir), None
-    except IndexMismatch as e:
-        return None, f"previous index unusable ({e})"
-
-
-def _diff(old: dict[str, str], new: list[tuple[str, str]]):
-    """Classify files by content hash against the previous version's {source: sha256}."""
-    new_by_src = dict(new)
-    old_by_hash = {}
-    for src, h in old.items():
-        if src not in new_by_src:
-            old_by_hash.setdefault(h, []).append(src)
-    added, changed, unchanged, renamed = [], [], [], []
-    for src, h in new_by_src.items():
-        if src in old:
-            (unchanged if old[src] == h else changed).append(src)
-        elif old_by_hash.get(h):
-            renamed.append((old_by_hash[h].pop(0), src))
-        else:
-            added.append(src)
-    gone = {o for o, _ in renamed}
-    removed = [s for s in old if s not in new_by_src and s not in gone]
-    return added, changed, removed, renamed, unchanged
 
 
 def _disk_full(e: BaseException) -> bool:
@@ -248,9 +190,9 @@ def build_index(
     t0 = time.perf_counter()
     with store.build_lock(index_dir, settings.lock_timeout):
         store.clean_tmp(index_dir)
-        prev, why = _previous(index_dir, name, chunker)
-        old = {s: f["sha256"] for s, f in prev.manifest["files"].items()} if prev else _old_files(index_dir)
-        entries, early, indexed = _scan(seeds, settings, prev)
+        prev, why = previous(index_dir, name, chunker)
+        old = {s: f["sha256"] for s, f in prev.manifest["files"].items()} if prev else old_files(index_dir)
+        entries, early, indexed = scan_against(seeds, settings, prev)
         kept = [e.source for e in entries if e.reuse is not None]
         if (
             prev is not None
@@ -273,7 +215,7 @@ def build_index(
                 store.verify_bulk(prev, SENTENCES)
             except IndexMismatch as e:
                 prev, why = None, f"previous index unusable ({e})"
-                entries, early, indexed = _scan(seeds, settings, None)
+                entries, early, indexed = scan_against(seeds, settings, None)
         if why:
             log.info("full rebuild: %s", why)
         build, path = _Build(index_dir, settings, name, embedder), store.new_version_dir(index_dir)
@@ -287,7 +229,7 @@ def build_index(
                 raise build.disk_full(path) from e
             raise
         shutil.rmtree(index_dir / "cache", ignore_errors=True)  # the new version holds every vector now
-    added, changed, removed, renamed, unchanged = _diff(
+    added, changed, removed, renamed, unchanged = diff(
         old, [(s, f["sha256"]) for s, f in build.assembly.files.items()]
     )
     return dataclasses.replace(

@@ -2,15 +2,18 @@
 extraction), and a file whose bytes the previous version already holds under the same name is
 taken from it, never read and extracted again; so is a file the previous build skipped, with
 the same reason. Files that cannot be indexed whatever they contain (a name that is not UTF-8,
-over the size limit, unreadable) are skipped here."""
+over the size limit, unreadable) are skipped here. Which previous version can lend its vectors
+(previous), and what changed against it for the report (diff), are decided here too."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import store
 from ..documents import list_files, printable
-from ..errors import SeedsNotFound
+from ..errors import IndexMismatch, SeedsNotFound
+from ..settings import Settings
 from ..store import sha256
 from ..types import Skipped
 
@@ -69,3 +72,61 @@ def scan(
             )
         )
     return entries, early
+
+
+def old_files(index_dir: Path) -> dict[str, str]:
+    """{source: sha256} of the current version, whatever its format (for the report)."""
+    try:
+        return {s: f["sha256"] for s, f in (store.read_manifest(index_dir) or {}).get("files", {}).items()}
+    except (IndexMismatch, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def scan_against(
+    seeds: Path, settings: Settings, prev: store.Stored | None
+) -> tuple[list[Entry], list[Skipped], dict]:
+    """scan() against the previous version's documents (source -> (number, sha256)), also returned."""
+    indexed = {r["source"]: (i, r["sha256"]) for i, r in enumerate(prev.documents.rows)} if prev else {}
+    m = prev.manifest if prev else {}
+    limit = settings.max_file_mb * 1_000_000
+    return (*scan(seeds, limit, indexed, m.get("skipped", {}), m.get("skipped_sha256", {})), indexed)
+
+
+def previous(index_dir: Path, model: str, chunker: dict) -> tuple[store.Stored | None, str | None]:
+    """The current version when its vectors can be reused, else (None, why everything is rebuilt)."""
+    try:
+        manifest = store.read_manifest(index_dir)
+    except IndexMismatch as e:
+        return None, f"previous index unusable ({e})"
+    if manifest is None:
+        return None, None
+    if manifest.get("format_version") != store.FORMAT_VERSION:
+        return None, f"index format {manifest.get('format_version')} -> {store.FORMAT_VERSION}"
+    if manifest.get("model") != model:
+        return None, f"model changed: {manifest.get('model')} -> {model}"
+    if manifest.get("chunker") != chunker:
+        return None, f"chunker settings changed: {manifest.get('chunker')} -> {chunker}"
+    try:
+        return store.load(index_dir), None
+    except IndexMismatch as e:
+        return None, f"previous index unusable ({e})"
+
+
+def diff(old: dict[str, str], new: list[tuple[str, str]]):
+    """Classify files by content hash against the previous version's {source: sha256}."""
+    new_by_src = dict(new)
+    old_by_hash = {}
+    for src, h in old.items():
+        if src not in new_by_src:
+            old_by_hash.setdefault(h, []).append(src)
+    added, changed, unchanged, renamed = [], [], [], []
+    for src, h in new_by_src.items():
+        if src in old:
+            (unchanged if old[src] == h else changed).append(src)
+        elif old_by_hash.get(h):
+            renamed.append((old_by_hash[h].pop(0), src))
+        else:
+            added.append(src)
+    gone = {o for o, _ in renamed}
+    removed = [s for s in old if s not in new_by_src and s not in gone]
+    return added, changed, removed, renamed, unchanged
