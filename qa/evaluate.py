@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 from .answer import Assistant
-from .answer.assistant import follow_up, search_query
+from .answer.assistant import follow_up
+from .answer.question import search_query
 from .build import build_index
 from .errors import QAError
 from .retrieve import Retriever

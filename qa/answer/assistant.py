@@ -11,6 +11,7 @@ from ..retrieve import Retriever, clean_question
 from ..types import Answer, Chunk, Quote
 from . import evidence, spans
 from .evidence import Evidence
+from .question import search_query
 from .text import answer_text, not_found_text
 
 MAX_QUOTES = 3
@@ -26,12 +27,6 @@ def follow_up(question: str, history: Sequence[str] = ()) -> tuple[str, str]:
     q = clean_question(question)
     previous = clean_question(history[-1]) if history and len(tokenize(q)) <= FOLLOW_UP_WORDS else ""
     return q, previous
-
-
-def search_query(q: str, previous: str) -> str:
-    """What is searched for a question (follow_up's pair): a follow-up together with the question
-    it leans on."""
-    return f"{previous} {q}" if previous else q
 
 
 class Assistant:

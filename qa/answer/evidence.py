@@ -17,7 +17,7 @@ from ..chunking import boilerplate
 from ..lexical import cognate_keys, cyrillic, name_share, tokenize
 from ..retrieve import Candidate, Retriever
 from . import spans
-from .question import Question, analyse, kin
+from .question import Question, analyse, kin, search_query
 
 # Fitted on the fitting part of the development data (XQuAD dev articles 0-11 in Russian,
 # English and English questions on the Russian text, plus bench/natural's fitting rows) and
@@ -205,7 +205,7 @@ def read(
 ) -> Evidence | None:
     """Score every sentence of the candidate passages against the question, read with the
     previous one when it is a follow-up (None: nothing but datelines and credits)."""
-    query = f"{previous} {question}" if previous else question
+    query = search_query(question, previous)
     st, lex = retriever.stored, retriever.lexical
     stems = {_key(s): lex.idf(s) for s in tokenize(query)}
     words = _WORD.findall(query.lower().replace("ё", "е"))

@@ -124,12 +124,18 @@ def _kind(question: str) -> str | None:
     return NUMBER if _MEASURE_QUESTION.search(question) else None
 
 
+def search_query(question: str, previous: str) -> str:
+    """What is searched and read for a question: a follow-up together with the question it leans
+    on (assistant.follow_up says when)."""
+    return f"{previous} {question}" if previous else question
+
+
 def analyse(question: str, previous: str = "") -> Question:
     """What the question asks for; a follow-up ("а до конца года?") that does not say asks what
     the previous question asked."""
     kind = _kind(question) or (_kind(previous) if previous else None)
     measure = (measure_of(_RATE.sub("", question)) or measure_of(previous)) if kind == NUMBER else None
-    stems = frozenset(tokenize(f"{previous} {question}"))
+    stems = frozenset(tokenize(search_query(question, previous)))
     m = _COUNT.search(question) if kind == NUMBER and measure is None else None
     count = bool(m) and not (m.group(1) and _VERB.search(m.group(1).lower()))
     return Question(
