@@ -24,7 +24,7 @@ many me more most much my no nor not now of on only or other our out over own sh
 that the their them then there these they this those through to too under until up very was we were what
 when where which while who whom whose why will with would you your
 сколько почему зачем каком какие каких каким какое какую который которая которое которые""".split()
-_WORD = re.compile(r"\w+", re.UNICODE)
+WORD = re.compile(r"\w+", re.UNICODE)  # a word, as every stage cuts them
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]")
 _SURNAME_STEM = 6  # shorter stems ending in -ов/-ев are mostly common words ("слов", "готов" stay)
@@ -74,14 +74,14 @@ def _stem(word: str) -> str | None:
     return word
 
 
+def forms(text: str) -> list[str]:
+    """The word forms of text as they are compared: lower case, ё read as е."""
+    return WORD.findall(text.lower().replace("ё", "е"))
+
+
 def tokenize(text: str) -> list[str]:
     """Stemmed content words of text, stop words removed, in order."""
-    out = []
-    for m in _WORD.finditer(text.lower().replace("ё", "е")):
-        s = _stem(m.group())
-        if s:
-            out.append(s)
-    return out
+    return [s for w in forms(text) if (s := _stem(w))]
 
 
 # Words across scripts. A name ("Bekenov", "БЕКЕНОВА"; "Luther", "Лютера") or a borrowed word
@@ -151,7 +151,7 @@ def _cognate_key(word: str) -> str:
 
 def cognate_keys(text: str) -> frozenset[str]:
     """The openings of the skeletons of text's longer content words."""
-    return frozenset(k for w in _WORD.findall(text) if (k := _cognate_key(w)))
+    return frozenset(k for w in WORD.findall(text) if (k := _cognate_key(w)))
 
 
 def cognates(asked: frozenset[str], text: str) -> float:

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import lexical
 from ..chunking import boilerplate
-from ..lexical import cognate_keys, cyrillic, name_share, tokenize
+from ..lexical import cognate_keys, cyrillic, forms, name_share, tokenize
 from ..retrieve import Candidate, Retriever
 from . import spans
 from .question import Question, analyse, kin, search_query
@@ -97,7 +97,6 @@ class Calibration:
 CALIBRATIONS = {"multilingual-e5-small-q4": Calibration(0.15, 0.878, 0.763, 0.05)}
 # Models without a calibration fall back to word overlap alone (absent XQuAD questions: 80% below .22).
 MIN_COVERAGE = 0.25
-_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -196,7 +195,7 @@ def _exact(question_words: dict[str, float], sentence: str) -> float:
     total = sum(question_words.values())
     if total <= 0:
         return 0.0
-    found = set(_WORD.findall(sentence.lower().replace("ё", "е")))
+    found = set(forms(sentence))
     return sum(w for s, w in question_words.items() if s in found) / total
 
 
@@ -208,8 +207,7 @@ def read(
     query = search_query(question, previous)
     st, lex = retriever.stored, retriever.lexical
     stems = {_key(s): lex.idf(s) for s in tokenize(query)}
-    words = _WORD.findall(query.lower().replace("ё", "е"))
-    forms = {w: lex.idf(t[0]) for w in words if cyrillic(w) and (t := tokenize(w))}
+    asked = {w: lex.idf(t[0]) for w in forms(query) if cyrillic(w) and (t := tokenize(w))}
     q = analyse(question, previous)
     cognates = cognate_keys(query)
     ru = cyrillic(query)
@@ -234,7 +232,7 @@ def read(
             else:
                 cov = _coverage(stems, sentence)
             score = wl * cov + wd * (sims[k - 1] - lo) / span + wp * c.score / top
-            score += EXACT * _exact(forms, sentence) if forms else 0.0
+            score += EXACT * _exact(asked, sentence) if asked else 0.0
             typed = bool(q.kind) and not q.define and spans.typed(q, text, a, b)
             if typed:
                 score += TYPED

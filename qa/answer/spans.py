@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ..chunking import NUMERIC_DATE
-from ..lexical import name_share, tokenize
+from ..lexical import WORD, name_share, tokenize
 from .question import DATE, MONEY, NUMBER, PERSON, SHARE, Question, measure_of
 
 _I = re.I
@@ -54,7 +54,6 @@ _UNIT = re.compile(r"\s+([^\W\d_][\w-]*)(\s+[A-ZА-ЯЁ]{2,5}\b)?")
 _NAME_WORD = r"[A-ZА-ЯЁ][\w'’-]*\.?"
 _PARTICLE = r"(?:de|von|van|der|la|le|du|da|di|dos|фон|де|ван|дер|ла|ле|дю|да|ди)"
 _NAME_RE = re.compile(rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD})*")
-_WORD = re.compile(r"\w+")
 _ROLE_WORDS = 3  # lowercase words before a name that say who the person is ("заместителя акима области")
 # An answer follows the words it answers ("снизить риск ... на 5%", "reduced by 5%"): a question
 # word after a span counts this many times its distance. Right first quotes of the fitting part,
@@ -167,7 +166,7 @@ def answer_span(
         # Which of several names did it is beyond word positions (57% right on XQuAD dev 0-11,
         # 67% when the sentence names one): only a lone name is marked.
         return None
-    words = [m.span() for m in _WORD.finditer(text, a, b) if set(tokenize(m.group())) & q.stems]
+    words = [m.span() for m in WORD.finditer(text, a, b) if set(tokenize(m.group())) & q.stems]
 
     def cost(span: tuple[int, int]) -> tuple[bool, bool, int, int, bool]:
         s, e = span
