@@ -109,3 +109,9 @@ def test_a_question_word_inside_two_spans_leaves_the_words_outside_to_decide():
     )
     u = "Apples: 5, apples: five."
     assert u[slice(*answer_span(analyse("How many apples?"), u, 0, len(u)))] == "5"  # digits first
+
+
+def test_a_time_of_day_answers_when():
+    s = "With 4:51 left in regulation, Carolina got the ball on their own 24-yard line."
+    assert typed(analyse("When did Carolina get the ball on their 24-yard line?"), s, 0, len(s))
+    assert [s[a:b] for a, b in candidates(DATE, s)] == ["4:51"]
