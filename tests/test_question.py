@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.answer.question import DATE, MONEY, NUMBER, PEOPLE, PERSON, analyse
+from qa.answer.question import DATE, MONEY, NUMBER, PEOPLE, PERSON, analyse, measure_of
 
 
 @pytest.mark.parametrize(
@@ -18,6 +18,7 @@ from qa.answer.question import DATE, MONEY, NUMBER, PEOPLE, PERSON, analyse
         ("Кто подвёл итоги совещания?", PERSON),
         ("Who illustrated Luther's Bible?", PERSON),
         ("Which language was the note written in?", None),
+        ("Сократили ли кого-нибудь?", None),  # someone, not "who"
     ],
 )
 def test_question_kinds(question, kind):
@@ -31,6 +32,8 @@ def test_definitions_and_measures():
     assert analyse("How much did the tickets cost?").measure == MONEY
     assert analyse("Сколько денег вложат в модернизацию за пять лет?").measure == MONEY  # not the years
     assert analyse("How much money was spent?").measure == MONEY
+    assert analyse("How many euros is the company worth?").measure == MONEY
+    assert measure_of("162 584 mln EUR") == MONEY == measure_of("1,2 тыс. руб.")
 
 
 @pytest.mark.parametrize(
@@ -42,6 +45,8 @@ def test_definitions_and_measures():
         ("Кто был первым председателем биржи?", "председател"),
         ("Who is the CEO of BSkyB?", "ceo"),
         ("Кто изобрёл паровую турбину?", None),  # a verb
+        ("На сколько подешевела добыча?", None),
+        ("Сколько солдат было у Филарета?", "солдат"),  # a noun, though it ends like a verb
         ("Who invented the steam turbine?", None),
         ("How many Huguenots left France?", None),  # a name is the topic
         ("How many people live in Melbourne?", None),  # a measure is checked as one
@@ -55,3 +60,9 @@ def test_the_attribute_asked_for(question, attribute):
 def test_a_measured_attribute_is_no_definition():
     q = analyse("What was Warsaw's population in 1901?")
     assert (q.kind, q.define, q.measure) == (NUMBER, False, PEOPLE)
+
+
+def test_a_follow_up_keeps_the_last_measure_unless_it_names_its_own():
+    assert analyse("а сколько из них детей?", "Сколько человек живёт в городе?").measure == PEOPLE
+    assert analyse("how many convicts?", "How many people were in the settlement?").measure is None
+    assert analyse("а до конца года?", "Сколько предприятий модернизировано?").measure is None  # a time frame

@@ -34,7 +34,8 @@ _KINDS = (
             _I,
         ),
     ),
-    (PERSON, re.compile(r"\b(?:who|whom|whose)\b|\b(?:кто|кого|кому|кем|чей|чья|чьё|чьи)\b", _I)),
+    # "кого-нибудь", "кто-то": someone, not "who"
+    (PERSON, re.compile(r"\b(?:who|whom|whose)\b|\b(?:кто|кого|кому|кем|чей|чья|чьё|чьи)\b(?!-)", _I)),
 )
 # What a number counts, when the question or the unit after the number says so. A "how many
 # people" question is not answered by "400 млрд тенге"; a number with no unit fits any question
@@ -48,7 +49,7 @@ _MEASURES = (
     (
         MONEY,
         r"тенге|рубл\w*|доллар\w*|долл\.?|евро|фунт\w*|зарплат\w*|заработн\w*|стоимост\w*|цен[аыуе]|бюджет\w*"
-        r"|инвестиц\w*|сумм\w*|денег|деньг\w*|денежн\w*|dollars?|euros?|pounds|salary|salaries|wages?|price|cost|costs"
+        r"|инвестиц\w*|сумм\w*|денег|деньг\w*|денежн\w*|dollars?|euros?|pounds|eur|usd|gbp|rub|kzt|руб\.?|salary|salaries|wages?|price|cost|costs"
         r"|budget|investments?|money|funds|funding",
     ),
     (DURATION, r"лет|года?|месяц\w*|дн(?:ей|я)|недел\w*|years?|months?|weeks?|days?|age|возраст\w*|old"),
@@ -59,8 +60,14 @@ _MEASURE_RE = [
     (m, re.compile(rf"(?<!\w)(?:{rx})(?!\w)" + (f"|{_SYMBOLS[m]}" if m in _SYMBOLS else ""), _I))
     for m, rx in _MEASURES
 ]
-# "paid per year", "в год": a rate, not a duration asked for
-_RATE = re.compile(r"\b(?:per|a|each|every|в)\s+(?:year|month|week|day|hour|год|месяц|неделю|день|час)\b", _I)
+# "paid per year", "в год": a rate, not a duration asked for; nor is a time frame ("до конца года",
+# "this year")
+_RATE = re.compile(
+    r"\b(?:(?:per|a|each|every|в)\s+(?:year|month|week|day|hour|год|месяц|неделю|день|час)"
+    r"|(?:до|к)\s+конц\w*\s+(?:года|месяца|недели)|by the end of (?:the|this) (?:year|month|week)"
+    r"|(?:в|на)\s+(?:этом|прошлом|текущем|следующем)\s+(?:году|месяце)|(?:this|last|next) (?:year|month|week))\b",
+    _I,
+)
 # "Какая зарплата ...?", "What is the population of ...?", "What was Tesla's salary?": a number
 # asked for by what it measures.
 _MEASURE_QUESTION = re.compile(
@@ -134,7 +141,12 @@ def analyse(question: str, previous: str = "") -> Question:
     """What the question asks for; a follow-up ("а до конца года?") that does not say asks what
     the previous question asked."""
     kind = _kind(question) or (_kind(previous) if previous else None)
-    measure = (measure_of(_RATE.sub("", question)) or measure_of(previous)) if kind == NUMBER else None
+    attribute = _attribute(question, kind)
+    measure = None
+    if (
+        kind == NUMBER
+    ):  # a follow-up naming what it counts ("how many convicts?") keeps no measure of the last
+        measure = measure_of(_RATE.sub("", question)) or (None if attribute else measure_of(previous))
     stems = frozenset(tokenize(search_query(question, previous)))
     m = _COUNT.search(question) if kind == NUMBER and measure is None else None
     count = bool(m) and not (m.group(1) and _VERB.search(m.group(1).lower()))
@@ -143,7 +155,7 @@ def analyse(question: str, previous: str = "") -> Question:
         kind != NUMBER and bool(_DEFINE.search(question)),  # "What was Warsaw's population?" asks a number
         stems,
         measure,
-        _attribute(question, kind),
+        attribute,
         question_names(question),
         count,
     )
@@ -164,6 +176,7 @@ _ROLE = re.compile(
 _NEXT_WORD = re.compile(r"\s+(\w+)")
 _ADJECTIVE = re.compile(r"(?:ых|их|ым|им|ой|ый|ий|ая|ое|ые|ие|ого|его)$")
 _VERB = re.compile(r"(?:л|ла|ло|ли|ет|ит|ют|ут|ат|ят|ся|сь)$")
+_PAST_VERB = re.compile(r"(?:[аеиоуыяё]л|ла|ло|[аеиоуыяё]ли|лся|лась|лось|лись)$")  # not "солдат", "земли"
 
 
 def _attribute(question: str, kind: str | None) -> str | None:
@@ -173,7 +186,12 @@ def _attribute(question: str, kind: str | None) -> str | None:
         m = _NEXT_WORD.match(question, m.end())
     if not m or (m.group(1)[:1].isupper() and not m.group(1).isupper()):
         return None
-    if (kind == PERSON and _VERB.search(m.group(1).lower())) or measure_of(m.group(1)):
-        return None
+    word = m.group(1).lower()
+    if (
+        (kind == PERSON and _VERB.search(word))
+        or (kind == NUMBER and _PAST_VERB.search(word))
+        or measure_of(word)
+    ):
+        return None  # "Кто изобрёл", "на сколько подешевела": a verb, not what is counted
     stems = tokenize(m.group(1))
     return stems[0] if stems else None
