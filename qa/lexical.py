@@ -100,6 +100,7 @@ _SPELLING = (("ph", "f"), ("ck", "k"), ("c", "k"), ("q", "k"), ("x", "ks"), ("sh
 _SPELLING += (("kh", "k"), ("ch", "k"), ("ts", "s"), ("z", "s"))
 _SKELETON_DROP = re.compile(r"[aeiouyh_]")
 _CAPITALISED = re.compile(r"\b[A-ZА-ЯЁ][\w'’-]*")
+_POSSESSIVE = re.compile(r"['’]s?$")
 MIN_SKELETON = 3  # shorter skeletons match too much ("Ли", "Lee")
 # Consonants two words must open with alike to be one word in two scripts. English questions on
 # the Russian XQuAD articles 0-11 (COGNATE_WEIGHT .1, retrieve.py), rank-1 hits / first-quote hits:
@@ -118,12 +119,17 @@ def skeleton(word: str) -> str:
     return out if len(out) >= MIN_SKELETON and out.isalpha() else ""
 
 
+def _name_key(word: str) -> str:
+    """A capitalised word's skeleton, its possessive aside ("Tesla's" is "tsl")."""
+    return skeleton(_POSSESSIVE.sub("", word))
+
+
 def question_names(question: str) -> frozenset[str]:
     """Skeletons of the names a question mentions (its capitalised first word aside: "During")."""
     rest = question.split(maxsplit=1)[1:]
     return (
         frozenset(
-            k for m in _CAPITALISED.finditer(rest[0]) if tokenize(m.group()) and (k := skeleton(m.group()))
+            k for m in _CAPITALISED.finditer(rest[0]) if tokenize(m.group()) and (k := _name_key(m.group()))
         )
         if rest
         else frozenset()
@@ -132,7 +138,7 @@ def question_names(question: str) -> frozenset[str]:
 
 def name_share(asked: frozenset[str], text: str) -> float:
     """Share of the asked names that text names, in any script and case ("bknv" is "bknvm")."""
-    found = {k for m in _CAPITALISED.finditer(text) if (k := skeleton(m.group()))}
+    found = {k for m in _CAPITALISED.finditer(text) if (k := _name_key(m.group()))}
     return (
         sum(any(a.startswith(f) or f.startswith(a) for f in found) for a in asked) / len(asked)
         if asked

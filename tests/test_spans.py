@@ -1,5 +1,5 @@
 from qa.answer.question import DATE, NUMBER, PERSON, analyse
-from qa.answer.spans import answer_span, candidates, typed
+from qa.answer.spans import answer_span, candidates, fits, typed
 
 TEXT = (
     "Tesla died on 7 January 1943. In 1348–50 over 60% of Norway's population died. "
@@ -115,3 +115,15 @@ def test_a_time_of_day_answers_when():
     s = "With 4:51 left in regulation, Carolina got the ball on their own 24-yard line."
     assert typed(analyse("When did Carolina get the ball on their 24-yard line?"), s, 0, len(s))
     assert [s[a:b] for a, b in candidates(DATE, s)] == ["4:51"]
+
+
+def test_a_name_ends_with_its_sentence_and_the_question_s_own_name_is_no_answer():
+    s = "It spread Luther's doctrine throughout Germany. The Luther Bible influenced William Tyndale."
+    names = [s[a:b] for a, b in candidates(PERSON, s)]
+    assert "Germany" in names and not any(". " in n for n in names)
+    t = "Тесла сотрудничал с двумя бизнесменами, Робертом Лейном и Бенджамином Вейлом, от имени Теслы."
+    q = analyse("Who were Tesla's business partners in 1886?")
+    assert [t[a:b] for a, b in candidates(PERSON, t) if fits(q, t, a, b)] == [
+        "Робертом Лейном",
+        "Бенджамином Вейлом",
+    ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ..chunking import NUMERIC_DATE
-from ..lexical import WORD, name_share, tokenize
+from ..lexical import WORD, name_share, skeleton, tokenize
 from .question import DATE, MONEY, NUMBER, PERSON, SHARE, Question, measure_of
 
 _I = re.I
@@ -58,7 +58,7 @@ _NUMBER_RE = re.compile(
 # A number's unit: the next word when it is not a function word ("10 предприятий", "374 companies"),
 # and an abbreviation after that ("долларов США").
 _UNIT = re.compile(r"\s+([^\W\d_][\w-]*)(\s+[A-ZА-ЯЁ]{2,5}\b)?")
-_NAME_WORD = r"[A-ZА-ЯЁ][\w'’-]*\.?"
+_NAME_WORD = r"(?:[A-ZА-ЯЁ]\.|[A-ZА-ЯЁ][\w'’-]*)"  # an initial keeps its dot; a sentence's last word does not
 _PARTICLE = r"(?:de|von|van|der|la|le|du|da|di|dos|фон|де|ван|дер|ла|ле|дю|да|ди)"
 _NAME_RE = re.compile(rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD})*")
 _ROLE_WORDS = 3  # lowercase words before a name that say who the person is ("заместителя акима области")
@@ -123,6 +123,8 @@ def fits(q: Question, text: str, s: int, e: int) -> bool:
     words = set(tokenize(core))
     if words and words <= q.stems:
         return False
+    if q.kind == PERSON and q.names and _restates(q.names, core):
+        return False  # "Теслы" for "Who were Tesla's partners?": the question's own name, in another script
     if q.kind == NUMBER and re.fullmatch(_YEAR, text[s:e]):
         return False  # "сколько учителей" is not answered by "в 2005 году"
     if q.kind == NUMBER and q.measure:
@@ -152,6 +154,12 @@ def _role(q: Question, text: str, a: int, b: int) -> tuple[int, int] | None:
             start = a + m.start()
         return (start, e) if start < s else None
     return None
+
+
+def _restates(names: frozenset[str], span: str) -> bool:
+    """Is every word of the span one of the question's names (skeletons, any script)?"""
+    keys = {k for w in WORD.findall(span) if tokenize(w) and (k := skeleton(w))}
+    return bool(keys) and all(any(k.startswith(n) or n.startswith(k) for n in names) for k in keys)
 
 
 def answer_span(
