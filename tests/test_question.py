@@ -19,6 +19,9 @@ from qa.answer.question import DATE, MONEY, NUMBER, PEOPLE, PERSON, analyse, mea
         ("Who illustrated Luther's Bible?", PERSON),
         ("Which language was the note written in?", None),
         ("Сократили ли кого-нибудь?", None),  # someone, not "who"
+        ("What temperature does the turbine run at?", NUMBER),  # a measured quantity
+        ("Какой скорости достигает поезд?", NUMBER),
+        ("В какой год открыли мост?", DATE),
     ],
 )
 def test_question_kinds(question, kind):

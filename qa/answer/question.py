@@ -19,18 +19,23 @@ _KINDS = (
         DATE,
         re.compile(
             r"\b(?:when|what (?:year|date|century|decade|month)|which (?:year|century)|in what year)\b"
-            r"|\b(?:когда|какого числа)\b|\bв как(?:ом|ой|ие)\s+(?:году|годах|веке|месяце|день)\b",
+            r"|\b(?:когда|какого числа)\b|\bв как(?:ом|ой|ие)\s+(?:году|годах|веке|месяце|день)\b"
+            r"|\bкак(?:ой|ого)\s+(?:год[а]?|век[а]?)\b",
             _I,
         ),
     ),
     (
+        # a quantity named after "what"/"какой" asks a number ("what temperature", "какой скорости"):
+        # fitting part, answer precision ru .783 -> .786, near-absent ru .784 -> .788, the rest unchanged
         NUMBER,
         re.compile(
             r"\bhow (?:many|much|old|long|big|large|far|fast|tall|high|heavy|wide|deep|efficient)\b"
-            r"|\bwhat (?:percentage|percent|share|proportion|fraction|number|amount|portion)\b"
+            r"|\b(?:what|which) (?:percentage|percent|share|proportion|fraction|number|amount|portion|temperature"
+            r"|speed|rate|score|pressure|power|capacity|distance|depth|size|volume|rpm)\b"
             r"|\b(?:сколь\w*|насколько)\b|\bна сколько\b"
             r"|\bкак(?:ой|ая|ое|ую|ова|ов|ого|ие)\s+(?:объ[её]м|сумм|дол|процент|численност|размер|ширин|длин"
-            r"|высот|площад|вес|возраст|кпд|тираж|бюджет|доход)",
+            r"|высот|площад|вес|возраст|кпд|тираж|бюджет|доход|температур|скорост|мощност|давлени|расстояни|глубин"
+            r"|счет|сч[её]т)",
             _I,
         ),
     ),
