@@ -127,3 +127,12 @@ def test_a_name_ends_with_its_sentence_and_the_question_s_own_name_is_no_answer(
         "Робертом Лейном",
         "Бенджамином Вейлом",
     ]
+
+
+def test_companies_acronyms_and_ordinals_name_no_person():
+    s = "В их числе ТОО «Восход-Oriel», АО «КМК Мунай» и другие."
+    assert not typed(analyse("Кто директор Актюбинского завода ферросплавов?"), s, 0, len(s))
+    t = "Варшавская фондовая биржа (ВФБ) работала до Второй мировой войны."
+    assert not typed(analyse("Кто был первым председателем биржи?"), t, 0, len(t))
+    u = "Биржу возглавил Людвик Собольский."
+    assert typed(analyse("Кто был первым председателем биржи?"), u, 0, len(u))
