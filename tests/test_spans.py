@@ -115,6 +115,13 @@ def test_a_time_of_day_answers_when():
     s = "With 4:51 left in regulation, Carolina got the ball on their own 24-yard line."
     assert typed(analyse("When did Carolina get the ball on their 24-yard line?"), s, 0, len(s))
     assert [s[a:b] for a, b in candidates(DATE, s)] == ["4:51"]
+    t = "The doors opened at 4:51pm, not at 99:99."
+    assert [t[a:b] for a, b in candidates(DATE, t)] == ["4:51pm"]
+
+
+def test_a_currency_code_is_the_unit_of_its_number():
+    s = "The ticket cost 100 EUR."
+    assert s[slice(*answer_span(analyse("How much did the ticket cost?"), s, 0, len(s)))] == "100 EUR"
 
 
 def test_a_name_ends_with_its_sentence_and_the_question_s_own_name_is_no_answer():
@@ -136,3 +143,14 @@ def test_companies_acronyms_and_ordinals_name_no_person():
     assert not typed(analyse("Кто был первым председателем биржи?"), t, 0, len(t))
     u = "Биржу возглавил Людвик Собольский."
     assert typed(analyse("Кто был первым председателем биржи?"), u, 0, len(u))
+    q = analyse("Кто поставляет оборудование?")
+    for v in ("Оборудование поставляет ТОО Восход.", "The equipment comes from Acme Inc."):
+        assert not typed(q, v, 0, len(v))
+    for v in ("Завод возглавил Третьяков.", "The prize went to Dr. Watson."):  # a surname, a title
+        assert typed(analyse("Кто возглавил завод?"), v, 0, len(v))
+    x = "The prize went to Dr. Watson."
+    assert [x[a:b] for a, b in candidates(PERSON, x)] == ["Dr. Watson"]
+    w = "Его женой была Анна Иванова."
+    assert [w[a:b] for a, b in candidates(PERSON, w) if fits(analyse("Кто жена Иванова?"), w, a, b)] == [
+        "Анна Иванова"
+    ]

