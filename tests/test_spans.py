@@ -154,3 +154,10 @@ def test_companies_acronyms_and_ordinals_name_no_person():
     assert [w[a:b] for a, b in candidates(PERSON, w) if fits(analyse("Кто жена Иванова?"), w, a, b)] == [
         "Анна Иванова"
     ]
+
+
+def test_a_month_is_a_whole_word():
+    s = "The Mayor of Marchington opened it with Augustine Junes."
+    assert candidates(DATE, s) == []
+    t = "Мартина Лютера встретил майор у маяка."
+    assert candidates(DATE, t) == []
