@@ -136,14 +136,15 @@ def question_names(question: str) -> frozenset[str]:
     )
 
 
+def same_name(a: str, b: str) -> bool:
+    """Are two name skeletons one name, whatever its ending ("bknv" is "bknvm")?"""
+    return a.startswith(b) or b.startswith(a)
+
+
 def name_share(asked: frozenset[str], text: str) -> float:
     """Share of the asked names that text names, in any script and case ("bknv" is "bknvm")."""
     found = {k for m in _CAPITALISED.finditer(text) if (k := _name_key(m.group()))}
-    return (
-        sum(any(a.startswith(f) or f.startswith(a) for f in found) for a in asked) / len(asked)
-        if asked
-        else 0.0
-    )
+    return sum(any(same_name(a, f) for f in found) for a in asked) / len(asked) if asked else 0.0
 
 
 @functools.lru_cache(maxsize=200_000)

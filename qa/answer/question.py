@@ -54,8 +54,9 @@ _MEASURES = (
     (
         MONEY,
         r"тенге|рубл\w*|доллар\w*|долл\.?|евро|фунт\w*|зарплат\w*|заработн\w*|стоимост\w*|цен[аыуе]|бюджет\w*"
-        r"|инвестиц\w*|сумм\w*|стоил\w*|стоит|стоят|обошл\w*|обош[её]лс\w*|денег|деньг\w*|денежн\w*|dollars?|euros?|pounds|eur|usd|gbp|kzt|руб\.?|salary|salaries|wages?|price|cost|costs"
-        r"|budget|investments?|money|funds|funding",
+        r"|инвестиц\w*|сумм\w*|стоил\w*|стоит|стоят|обошл\w*|обош[её]лс\w*|денег|деньг\w*|денежн\w*|руб\.?"
+        r"|dollars?|euros?|pounds|eur|usd|gbp|kzt|salary|salaries|wages?|price|cost|costs|budget|investments?"
+        r"|money|funds|funding",
     ),
     (DURATION, r"лет|года?|месяц\w*|дн(?:ей|я)|недел\w*|years?|months?|weeks?|days?|age|возраст\w*|old"),
     (SHARE, r"процент\w*|percent|percentage|per cent|дол[яиюей]|share|proportion"),
@@ -148,9 +149,8 @@ def analyse(question: str, previous: str = "") -> Question:
     kind = _kind(question) or (_kind(previous) if previous else None)
     attribute = _attribute(question, kind)
     measure = None
-    if (
-        kind == NUMBER
-    ):  # a follow-up naming what it counts ("how many convicts?") keeps no measure of the last
+    if kind == NUMBER:
+        # a follow-up naming what it counts ("how many convicts?") keeps no measure of the last
         measure = measure_of(_RATE.sub("", question)) or (None if attribute else measure_of(previous))
     stems = frozenset(tokenize(search_query(question, previous)))
     m = _COUNT.search(question) if kind == NUMBER and measure is None else None

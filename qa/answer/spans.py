@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ..chunking import NUMERIC_DATE
-from ..lexical import WORD, name_share, skeleton, tokenize
+from ..lexical import WORD, name_share, same_name, skeleton, tokenize
 from .question import DATE, MONEY, NUMBER, PERSON, SHARE, Question, measure_of
 
 _I = re.I
@@ -58,8 +58,8 @@ _NUMBER_RE = re.compile(
 # A number's unit: the next word when it is not a function word ("10 предприятий", "374 companies"),
 # and an abbreviation after that ("долларов США").
 _UNIT = re.compile(r"\s+([^\W\d_][\w-]*)(\s+[A-ZА-ЯЁ]{2,5}\b)?")
-# A title or an initial keeps its dot ("Dr. Watson", "J. R. R. Tolkien"); a sentence's last word does not.
 _CODE = re.compile(r"USD|EUR|GBP|RUB|KZT")  # a currency code after the number is its unit ("100 EUR")
+# A title or an initial keeps its dot ("Dr. Watson", "J. R. R. Tolkien"); a sentence's last word does not.
 _NAME_WORD = (
     r"(?:(?:Mr|Mrs|Ms|Dr|St|Prof|Gen|Sen|Rev|Jr|Sr|Lt|Col|Capt|Gov|Mt)\.|[A-ZА-ЯЁ]\.|[A-ZА-ЯЁ][\w'’-]*)"
 )
@@ -185,7 +185,7 @@ def _role(q: Question, text: str, a: int, b: int) -> tuple[int, int] | None:
 def _restates(names: frozenset[str], span: str) -> bool:
     """Is every word of the span one of the question's names (skeletons, any script)?"""
     keys = [skeleton(w) for w in WORD.findall(span) if tokenize(w)]  # "" for "Анна", "Pat": too short to tell
-    return bool(keys) and all(k and any(k.startswith(n) or n.startswith(k) for n in names) for k in keys)
+    return bool(keys) and all(k and any(same_name(k, n) for n in names) for k in keys)
 
 
 def answer_span(
