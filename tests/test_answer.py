@@ -55,3 +55,17 @@ def test_a_short_follow_up_leans_on_the_previous_question(tmp_path, fake):
     follow = assistant.ask("а в следующем году?", history=["Сколько тракторов выпустил завод в 2020 году?"])
     assert follow.quotes[0].source == "plant.txt"
     assert follow.question == "а в следующем году?"
+
+
+def test_a_follow_up_s_own_words_weigh_more(tmp_path, fake):
+    seeds = tmp_path / "s"
+    seeds.mkdir()
+    (seeds / "plant.txt").write_text(
+        "В первом полугодии модернизировано 10 предприятий. До конца года модернизируют ещё 5 предприятий.",
+        encoding="utf-8",
+    )
+    qa.build_index(seeds, tmp_path / "i", embedder=fake)
+    assistant = qa.Assistant(qa.Retriever.load(tmp_path / "i", embedder=fake))
+    ev = assistant.evidence("а до конца года?", ["Сколько предприятий модернизировано в первом полугодии?"])
+    coverage = {ev.text(i)[:2]: s.coverage for i, s in enumerate(ev.sentences)}
+    assert coverage["До"] > coverage["В "]  # both hold two of the four words; the follow-up asks two

@@ -72,3 +72,9 @@ def test_a_follow_up_keeps_the_last_measure_unless_it_names_its_own():
     assert analyse("а сколько из них детей?", "Сколько человек живёт в городе?").measure == PEOPLE
     assert analyse("how many convicts?", "How many people were in the settlement?").measure is None
     assert analyse("а до конца года?", "Сколько предприятий модернизировано?").measure is None  # a time frame
+
+
+def test_a_follow_up_s_own_words_are_kept_apart():
+    q = analyse("and in nuclear plants?", "What RPM do turbines run at in Europe?")
+    assert q.own == {"nuclear", "plant"} and {"turbin", "europ"} <= q.stems
+    assert analyse("What RPM do turbines run at?").own == frozenset()

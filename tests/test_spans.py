@@ -124,6 +124,19 @@ def test_a_currency_code_is_the_unit_of_its_number():
     assert s[slice(*answer_span(analyse("How much did the ticket cost?"), s, 0, len(s)))] == "100 EUR"
 
 
+def test_a_year_like_number_with_a_unit_counts():
+    s = "In nuclear power applications the turbines run at 1800 RPM."
+    q = analyse("At what speed do nuclear turbines run?")
+    assert s[slice(*answer_span(q, s, 0, len(s)))] == "1800 RPM"
+
+
+def test_a_follow_up_is_answered_nearest_its_own_words():
+    s = "There are 1.4 million elementary school teachers and 674,000 middle school teachers."
+    first = "How many elementary school teachers are there?"
+    assert s[slice(*answer_span(analyse(first), s, 0, len(s)))] == "1.4 million elementary"
+    assert s[slice(*answer_span(analyse("and middle school?", first), s, 0, len(s)))] == "674,000 middle"
+
+
 def test_a_name_ends_with_its_sentence_and_the_question_s_own_name_is_no_answer():
     s = "It spread Luther's doctrine throughout Germany. The Luther Bible influenced William Tyndale."
     names = [s[a:b] for a, b in candidates(PERSON, s)]

@@ -100,6 +100,7 @@ class Question:
     attribute: str | None = None  # the stem of what is counted or the role asked for ("детей", "директор")
     names: frozenset[str] = frozenset()  # skeletons of the names it mentions, for text in another script
     count: bool = False  # "how many X", "сколько X": a count of things, answered by no sum or share
+    own: frozenset[str] = frozenset()  # a follow-up's own words, stemmed, that its previous question lacks
 
 
 # Words that name the same measure in other words: "объем инвестиций" is asked, "на общую сумму
@@ -153,6 +154,7 @@ def analyse(question: str, previous: str = "") -> Question:
         # a follow-up naming what it counts ("how many convicts?") keeps no measure of the last
         measure = measure_of(_RATE.sub("", question)) or (None if attribute else measure_of(previous))
     stems = frozenset(tokenize(search_query(question, previous)))
+    own = frozenset(tokenize(question)) - frozenset(tokenize(previous)) if previous else frozenset()
     m = _COUNT.search(question) if kind == NUMBER and measure is None else None
     count = bool(m) and not (m.group(1) and _VERB.search(m.group(1).lower()))
     return Question(
@@ -163,6 +165,7 @@ def analyse(question: str, previous: str = "") -> Question:
         attribute,
         question_names(question),
         count,
+        own,
     )
 
 

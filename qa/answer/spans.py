@@ -58,7 +58,8 @@ _NUMBER_RE = re.compile(
 # A number's unit: the next word when it is not a function word ("10 предприятий", "374 companies"),
 # and an abbreviation after that ("долларов США").
 _UNIT = re.compile(r"\s+([^\W\d_][\w-]*)(\s+[A-ZА-ЯЁ]{2,5}\b)?")
-_CODE = re.compile(r"USD|EUR|GBP|RUB|KZT")  # a currency code after the number is its unit ("100 EUR")
+# A currency code or an upper-case unit after the number is its unit ("100 EUR", "1800 RPM": no year)
+_CODE = re.compile(r"USD|EUR|GBP|RUB|KZT|RPM|[kMGT]W|[kMGT]?(?:Hz|Wh)")
 # A title or an initial keeps its dot ("Dr. Watson", "J. R. R. Tolkien"); a sentence's last word does not.
 _NAME_WORD = (
     r"(?:(?:Mr|Mrs|Ms|Dr|St|Prof|Gen|Sen|Rev|Jr|Sr|Lt|Col|Capt|Gov|Mt)\.|[A-ZА-ЯЁ]\.|[A-ZА-ЯЁ][\w'’-]*)"
@@ -207,16 +208,24 @@ def answer_span(
         # Which of several names did it is beyond word positions (57% right on XQuAD dev 0-11,
         # 67% when the sentence names one): only a lone name is marked.
         return None
-    words = [m.span() for m in WORD.finditer(text, a, b) if set(tokenize(m.group())) & q.stems]
+    # each of the question's words in the sentence, and whether it is a follow-up's own word: the
+    # span nearest those comes first ("and middle school?" after "How many elementary school
+    # teachers ...": "674,000 middle school teachers", not the 1.4 million of the elementary ones)
+    words = [
+        (m.span(), bool(found & q.own))
+        for m in WORD.finditer(text, a, b)
+        if (found := set(tokenize(m.group()))) & q.stems
+    ]
 
-    def cost(span: tuple[int, int]) -> tuple[bool, bool, int, int, bool]:
+    def cost(span: tuple[int, int]) -> tuple[bool, bool, int, int, int, bool]:
         s, e = span
-        gaps = [(s - we if we <= s else AFTER * (ws - e), we <= s or ws >= e) for ws, we in words]
-        near = max(min((g for g, _ in gaps), default=0), 0)
-        outside = min((g for g, out in gaps if out), default=0)
+        gaps = [(s - we if we <= s else AFTER * (ws - e), we <= s or ws >= e, own) for (ws, we), own in words]
+        near = max(min((g for g, _, _ in gaps), default=0), 0)
+        own = max(min((g for g, _, o in gaps if o), default=0), 0)
+        outside = min((g for g, out, _ in gaps if out), default=0)
         weak = not text[s:e][:1].isdigit() and text[s:e][:1] not in "$£€"  # "пять лет" after "400 млрд тенге"
         other = q.measure is not None and measure_of(text[s:e]) != q.measure
-        return (other, not (fa <= s and e <= fb), near, outside, weak)
+        return (other, not (fa <= s and e <= fb), own, near, outside, weak)
 
     # Right first quotes of the fitting part (XQuAD dev 0-11 ru, en, en-on-ru, bench/natural
     # fit rows), spans marked / right: digits before words and distance from the word's start
