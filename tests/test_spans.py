@@ -174,3 +174,12 @@ def test_a_month_is_a_whole_word():
     assert candidates(DATE, s) == []
     t = "Мартина Лютера встретил майор у маяка."
     assert candidates(DATE, t) == []
+
+
+def test_peoples_places_and_institutions_are_not_marked_for_who():
+    s = "The first European settlement at Sullivan Bay was founded by David Collins."
+    q = analyse("Who led the first settlement?")
+    assert s[slice(*answer_span(q, s, 0, len(s)))] == "David Collins"
+    t = "In 1909 the Polish city council met under World War II plans."  # no person at all
+    assert answer_span(analyse("Who was the mayor in 1909?"), t, 0, len(t)) is None
+    assert typed(analyse("Who was the mayor in 1909?"), t, 0, len(t))  # still a name for the evidence
