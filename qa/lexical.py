@@ -23,7 +23,7 @@ did do does doing during each for from had has have having he her here his how i
 many me more most much my no nor not now of on only or other our out over own she should so some such than
 that the their them then there these they this those through to too under until up very was we were what
 when where which while who whom whose why will with would you your
-сколько почему зачем каком какие каких каким какое какую который которая которое которые""".split()
+сколько скока скоко почему зачем каком какие каких каким какое какую который которая которое которые""".split()
 WORD = re.compile(r"\w+", re.UNICODE)  # a word, as every stage cuts them
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]")

@@ -69,7 +69,9 @@ def test_a_measured_attribute_is_no_definition():
 
 
 def test_a_follow_up_keeps_the_last_measure_unless_it_names_its_own():
-    assert analyse("а сколько из них детей?", "Сколько человек живёт в городе?").measure == PEOPLE
+    assert analyse("а в 2020 году?", "Сколько человек живёт в городе?").measure == PEOPLE
+    # "of them, how many children": 120 детей, not the 5000 человек that PEOPLE would prefer
+    assert analyse("а сколько из них детей?", "Сколько человек живёт в городе?").measure is None
     assert analyse("how many convicts?", "How many people were in the settlement?").measure is None
     assert analyse("а до конца года?", "Сколько предприятий модернизировано?").measure is None  # a time frame
 
@@ -78,3 +80,17 @@ def test_a_follow_up_s_own_words_are_kept_apart():
     q = analyse("and in nuclear plants?", "What RPM do turbines run at in Europe?")
     assert q.own == {"nuclear", "plant"} and {"turbin", "europ"} <= q.stems
     assert analyse("What RPM do turbines run at?").own == frozenset()
+
+
+def test_colloquial_and_inflected_question_words_ask_a_number():
+    assert analyse("скока лет было Мэннингу когда он играл").kind == NUMBER
+    assert analyse("С каким счётом Бронкос обыграли Стилерс?").kind == NUMBER
+    q = analyse("а сколько из них каторжников?", "Сколько человек было в первом поселении?")
+    assert (q.attribute, q.measure, q.count) == ("каторжник", None, True)
+
+
+def test_a_follow_up_with_its_own_question_word_asks_its_own_kind():
+    assert analyse("а где он жил?", "Когда умер Тесла?").kind is None
+    assert analyse("what about Northumbria?", "When did Newcastle University open?").kind == DATE
+    assert analyse("а как насчёт Форда?", "Когда закрылся завод Холден?").kind == DATE
+    assert analyse("а что с экспортом?", "Насколько вырос импорт?").kind == NUMBER

@@ -32,8 +32,8 @@ _KINDS = (
             r"\bhow (?:many|much|old|long|big|large|far|fast|tall|high|heavy|wide|deep|efficient)\b"
             r"|\b(?:what|which) (?:percentage|percent|share|proportion|fraction|number|amount|portion|temperature"
             r"|speed|rate|score|pressure|distance|depth|size|rpm)\b"
-            r"|\b(?:сколь\w*|насколько)\b(?!-)|\bна сколько\b"
-            r"|\bкак(?:ой|ая|ое|ую|ова|ов|ого|ие)\s+(?:объ[её]м|сумм|дол|процент|численност|размер|ширин|длин"
+            r"|\b(?:сколь\w*|насколько|ско(?:л|ль)?к[оа])\b(?!-)|\bна сколько\b"
+            r"|\bкак(?:ой|ая|ое|ую|ова|ов|ого|ие|им|ом|ими|их)\s+(?:объ[её]м|сумм|дол|процент|численност|размер|ширин|длин"
             r"|высот|площад|вес|возраст|кпд|тираж|бюджет|доход|температур|скорост|мощност|давлени|расстояни|глубин"
             r"|сч[её]т)",
             _I,
@@ -87,6 +87,15 @@ _MEASURE_QUESTION = re.compile(
 _DEFINE = re.compile(
     r"^\s*(?:(?:кто|что)\s+(?:так(?:ой|ая|ое|ие)|есть)\b|(?:who|what)\s+(?:is|was|are|were)\s+(?!the\b)"
     r"(?=(?:\S+\s+){0,3}\S+\s*\??\s*$))",
+    _I,
+)
+
+
+# A follow-up with a question word of its own ("а где он жил?" after "Когда умер Тесла?") asks
+# something else than its previous question; "what about X?", "а как насчёт X?", "а что с X?" ask the same.
+_ASKS = re.compile(
+    r"\b(?:где|куда|откуда|почему|зачем|что(?!\s+(?:насч|со?\b))|как(?!\s+насч)|where|why|what(?!\s+about)|which"
+    r"|how(?!\s+about))\b",
     _I,
 )
 
@@ -147,7 +156,7 @@ def search_query(question: str, previous: str) -> str:
 def analyse(question: str, previous: str = "") -> Question:
     """What the question asks for; a follow-up ("а до конца года?") that does not say asks what
     the previous question asked."""
-    kind = _kind(question) or (_kind(previous) if previous else None)
+    kind = _kind(question) or (_kind(previous) if previous and not _ASKS.search(question) else None)
     attribute = _attribute(question, kind)
     measure = None
     if kind == NUMBER:
@@ -171,11 +180,13 @@ def analyse(question: str, previous: str = "") -> Question:
 
 # "how many plants", "сколько предприятий": a count of things (not "во сколько обошлась", "сколько
 # стоит", "сколько лет"; a verb after "сколько" asks how much).
-_COUNT = re.compile(r"\bhow many\b|(?<!во )\bсколько\s+(?!стои|весит|денег|лет|времени|раз\b)(\w+)", _I)
+_COUNT = re.compile(
+    r"\bhow many\b|(?<!во )\bсколько\s+(?:из\s+них\s+)?(?!стои|весит|денег|лет|времени|раз\b)(\w+)", _I
+)
 # The attribute asked for: the counted thing ("Сколько детей ...", "How many subscribers ...") or
 # the role ("Кто директор ...", "Who is the CEO of ..."), after any adjectives; a capitalised
 # word is a name (the topic), a verb ("Кто изобрёл") or a measure ("how many people") no attribute.
-_COUNTED = re.compile(r"\b(?:сколько|how many)\s+(\w+)", _I)
+_COUNTED = re.compile(r"\b(?:сколько|how many)\s+(?:(?:из|of|among)\s+(?:них|them)\s+)?(\w+)", _I)
 _ROLE = re.compile(
     r"^\W*(?:кто\s+(?:(?:был[аио]?|будет|является|стал[аио]?|нынешний|текущий|первым|первый|последним)\s+)*"
     r"|who\s+(?:is|was|are|were)\s+(?:(?:the|a|an|current|first|last)\s+)*)(\w+)",
