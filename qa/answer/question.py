@@ -44,9 +44,8 @@ _KINDS = (
 )
 # What a number counts, when the question or the unit after the number says so. A "how many
 # people" question is not answered by "400 млрд тенге"; a number with no unit fits any question
-# but one asking for money or a weight (see fits: "Сколько весит турбина?" is not answered by "one
-# or more rotors"; fitting part, natural ru absent declined .733 -> .800, nothing else moves).
-PEOPLE, MONEY, DURATION, SHARE, WEIGHT = "people", "money", "duration", "share", "weight"
+# but one asking for money (see fits).
+PEOPLE, MONEY, DURATION, SHARE = "people", "money", "duration", "share"
 _MEASURES = (
     (
         PEOPLE,
@@ -61,11 +60,6 @@ _MEASURES = (
     ),
     (DURATION, r"лет|года?|месяц\w*|дн(?:ей|я)|недел\w*|years?|months?|weeks?|days?|age|возраст\w*|old"),
     (SHARE, r"процент\w*|percent|percentage|per cent|дол[яиюей]|share|proportion"),
-    (
-        WEIGHT,
-        r"тонн\w*|килограмм\w*|кг|грамм\w*|центнер\w*|вес[аеу]?|весит|весят|весил\w*|масс[аыуе]|массой|tons?|tonnes?"
-        r"|kilograms?|kg|grams?|lbs?|weigh|weighs|weighed|weight|heavy",
-    ),
 )
 _SYMBOLS = {MONEY: "[$£€]", SHARE: "%"}  # signs stand next to the digits ("9%", "$5")
 _MEASURE_RE = [
@@ -111,7 +105,7 @@ class Question:
     kind: str | None  # NUMBER, DATE, PERSON or None
     define: bool  # "кто такой X" / "what is X": answered where X is introduced
     stems: frozenset[str]  # its content words, stemmed
-    measure: str | None = None  # for a NUMBER: PEOPLE, MONEY, DURATION, SHARE, WEIGHT when the question says
+    measure: str | None = None  # for a NUMBER: PEOPLE, MONEY, DURATION, SHARE when the question says
     attribute: str | None = None  # the stem of what is counted or the role asked for ("детей", "директор")
     names: frozenset[str] = frozenset()  # skeletons of the names it mentions, for text in another script
     count: bool = False  # "how many X", "сколько X": a count of things, answered by no sum or share

@@ -9,7 +9,7 @@ import re
 
 from ..chunking import NUMERIC_DATE
 from ..lexical import WORD, name_share, same_name, skeleton, tokenize
-from .question import DATE, MONEY, NUMBER, PERSON, SHARE, WEIGHT, Question, measure_of
+from .question import DATE, MONEY, NUMBER, PERSON, SHARE, Question, measure_of
 
 _I = re.I
 
@@ -159,8 +159,8 @@ def candidates(kind: str | None, text: str, a: int = 0, b: int | None = None) ->
 
 def fits(q: Question, text: str, s: int, e: int) -> bool:
     """Could text[s:e], a candidate of q's kind, answer q? Not when it restates the question or
-    measures something else (a sum of money for "how many people"); a sum of money or a weight
-    must say it is one (a bare "4.0" is no amount), other measures may go unsaid ("at 17,786,419")."""
+    measures something else (a sum of money for "how many people"); a sum of money must say it
+    is one (a bare "4.0" is no amount), other measures may go unsaid ("at 17,786,419")."""
     core = text[s:e]
     if q.kind == NUMBER and (m := _NUMBER_RE.match(text, s, e)):
         core = m.group()  # "три жирафа" answers "сколько жирафов": only the number may not restate
@@ -180,7 +180,7 @@ def fits(q: Question, text: str, s: int, e: int) -> bool:
         return False  # "сколько учителей" is not answered by "в 2005 году"
     if q.kind == NUMBER and q.measure:
         m = measure_of(text[s:e])
-        return m == q.measure or (m is None and q.measure not in (MONEY, WEIGHT))
+        return m == q.measure or (m is None and q.measure != MONEY)
     if q.count:
         return measure_of(text[s:e]) not in (MONEY, SHARE)  # "how many plants" is no "9%"
     return True
