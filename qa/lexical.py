@@ -206,7 +206,11 @@ class Lexical:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (zeros when no word of it is indexed)."""
-        toks = [t for t in tokenize(query) if t in self.bm25.vocab_dict]
+        return self.stem_scores(tokenize(query))
+
+    def stem_scores(self, stems: list[str]) -> np.ndarray:
+        """BM25 score of every chunk for these stems."""
+        toks = [t for t in stems if t in self.bm25.vocab_dict]
         if not toks or self.n == 0:
             return np.zeros(self.n, np.float32)
         return np.asarray(self.bm25.get_scores(toks), dtype=np.float32)
