@@ -9,6 +9,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+from ..bilingual import translate
 from ..lexical import question_names, tokenize
 
 NUMBER, DATE, PERSON = "number", "date", "person"
@@ -110,6 +111,7 @@ class Question:
     names: frozenset[str] = frozenset()  # skeletons of the names it mentions, for text in another script
     count: bool = False  # "how many X", "сколько X": a count of things, answered by no sum or share
     own: frozenset[str] = frozenset()  # a follow-up's own words, stemmed, that its previous question lacks
+    translated: frozenset[str] = frozenset()  # its content words in the other language (bilingual.py)
 
 
 # Words that name the same measure in other words: "объем инвестиций" is asked, "на общую сумму
@@ -175,6 +177,7 @@ def analyse(question: str, previous: str = "") -> Question:
         question_names(question),
         count,
         own,
+        frozenset(translate(search_query(question, previous))),
     )
 
 
