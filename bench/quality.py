@@ -112,14 +112,15 @@ def systems(lang: str, work: Path, which=("qa", "langchain", "bm25")) -> list[di
     return rows
 
 
-def cross(work: Path) -> dict:
-    """English questions on the Russian articles (the multilingual model is the only bridge)."""
-    seeds, gold = corpus("ru", work / "ru-cross")
+def cross(work: Path, lang: str = "ru", question_lang: str = "en") -> dict:
+    """Questions in one language on the articles in the other (the multilingual model and the
+    word bridge, qa/bilingual.py, are the only links)."""
+    seeds, gold = corpus(lang, work / f"{lang}-cross")
     t = time.perf_counter()
     retriever = _index(seeds)
     build_s = round(time.perf_counter() - t, 2)
-    res = score(retriever, held(asked_in(gold, "en", work)))
-    return {"lang": "en→ru", "system": "qa", **res, "build_s": build_s}
+    res = score(retriever, held(asked_in(gold, question_lang, work)))
+    return {"lang": f"{question_lang}→{lang}", "system": "qa", **res, "build_s": build_s}
 
 
 def _rates(index: str, questions: str, res: dict) -> dict:
@@ -200,9 +201,19 @@ def table(rows: list[dict], cols: list[str], keys=("lang", "system")) -> str:
 def main() -> str:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        rows = systems("ru", work) + systems("en", work) + [cross(work)]
-        nf = [not_found("en", work), not_found("ru", work), not_found("ru", work, "en")]
-        near = [near_absent("en", work), near_absent("ru", work), near_absent("ru", work, "en")]
+        rows = systems("ru", work) + systems("en", work) + [cross(work), cross(work, "en", "ru")]
+        nf = [
+            not_found("en", work),
+            not_found("ru", work),
+            not_found("ru", work, "en"),
+            not_found("en", work, "ru"),
+        ]
+        near = [
+            near_absent("en", work),
+            near_absent("ru", work),
+            near_absent("ru", work, "en"),
+            near_absent("en", work, "ru"),
+        ]
         nat, kinds = natural(work)
     ratios = []
     for lang in ("ru", "en"):
