@@ -1,23 +1,30 @@
 """Stage 5b: a word bridge between English and Russian for the lexical side. An English question
 about a Russian text (or the reverse) shares no stems with it, so BM25 and word coverage saw only
-names and digits; translated through a dictionary, "salary" finds "зарплата" and "человек" finds
-"people". The bridge (data/enru.tsv.gz) holds stems, made by bench/enru.py from the enru-dict
+names and digits; translated through a dictionary, "salary" finds "зарплата" and "население"
+finds "population". The bridge (data/enru.tsv.gz) holds stems, made by bench/enru.py from the enru-dict
 package (MIT, data/enru-LICENSE)."""
 
 from __future__ import annotations
 
 import functools
 import gzip
+import threading
 from collections import defaultdict
 from pathlib import Path
 
 from .lexical import cyrillic, tokenize
 
 BRIDGE = Path(__file__).parent / "data" / "enru.tsv.gz"
+_LOAD = threading.Lock()  # the first questions of a server arrive together: one reads the file
+
+
+def _bridge() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    with _LOAD:
+        return _read()
 
 
 @functools.cache
-def _bridge() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+def _read() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     """English stem -> Russian stems, and Russian stem -> English stems (read once, 0.1 s)."""
     en: dict[str, tuple[str, ...]] = {}
     ru: dict[str, list[str]] = defaultdict(list)

@@ -7,12 +7,11 @@ import qa
 from qa.bilingual import translate
 
 
-def test_words_are_translated_both_ways_once_each():
+def test_words_are_translated_both_ways():
     assert {"зарплат", "рабоч"} <= set(translate("What is the average salary of the workers?"))
     assert {"salari", "worker"} <= set(translate("Какая средняя зарплата рабочих?"))
     assert translate("what is the") == []  # function words have no translation
-    words = translate("salary salaries wage")
-    assert len(words) == len(set(words))
+    assert "popul" in translate("население")  # "population", stemmed
 
 
 class Flat(qa.HashEmbedder):

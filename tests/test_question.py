@@ -94,3 +94,21 @@ def test_a_follow_up_with_its_own_question_word_asks_its_own_kind():
     assert analyse("what about Northumbria?", "When did Newcastle University open?").kind == DATE
     assert analyse("а как насчёт Форда?", "Когда закрылся завод Холден?").kind == DATE
     assert analyse("а что с экспортом?", "Насколько вырос импорт?").kind == NUMBER
+    first = "Сколько предприятий модернизировано в 2020 году?"
+    for same in (
+        "а что в 2021 году?",
+        "а как в 2021 году?",
+        "а как-то иначе?",
+        "and the plant which opened in 2021?",
+    ):
+        assert analyse(same, first).kind == NUMBER, same
+
+
+def test_a_quantity_word_after_kakoy_is_a_whole_word():
+    assert analyse("Какой вес у турбины?").kind == NUMBER
+    for q in (
+        "В каком весеннем месяце родился Пушкин?",
+        "На каких должностях он работал?",
+        "Каким долотом бурили?",
+    ):
+        assert analyse(q).kind is None, q

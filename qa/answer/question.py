@@ -34,9 +34,9 @@ _KINDS = (
             r"|\b(?:what|which) (?:percentage|percent|share|proportion|fraction|number|amount|portion|temperature"
             r"|speed|rate|score|pressure|distance|depth|size|rpm)\b"
             r"|\b(?:сколь\w*|насколько|ско(?:л|ль)?к[оа])\b(?!-)|\bна сколько\b"
-            r"|\bкак(?:ой|ая|ое|ую|ова|ов|ого|ие|им|ом|ими|их)\s+(?:объ[её]м|сумм|дол|процент|численност|размер|ширин|длин"
-            r"|высот|площад|вес|возраст|кпд|тираж|бюджет|доход|температур|скорост|мощност|давлени|расстояни|глубин"
-            r"|сч[её]т)",
+            r"|\bкак(?:ой|ая|ое|ую|ова|ов|ого|ие|им|ом|ими|их)\s+(?:объ[её]м|сумм|дол(?:я|и|ю|ей)\b|процент|численност"
+            r"|размер|ширин|длин|высот|площад|вес(?:а|е|у|ом)?\b|возраст|кпд|тираж|бюджет|доход|температур|скорост"
+            r"|мощност|давлени|расстояни|глубин|сч[её]т(?:а|е|у|ом)?\b)",
             _I,
         ),
     ),
@@ -92,11 +92,13 @@ _DEFINE = re.compile(
 )
 
 
-# A follow-up with a question word of its own ("а где он жил?" after "Когда умер Тесла?") asks
-# something else than its previous question; "what about X?", "а как насчёт X?", "а что с X?" ask the same.
+# A follow-up opening on a question word of its own ("а где он жил?" after "Когда умер Тесла?")
+# asks something else than its previous question; "what about X?", "а как насчёт X?", "а что
+# (как) в 2021 году?" ask the same. A question word further in is a relative one ("the town
+# where he was born"), one with a hyphen no question word ("как-то").
 _ASKS = re.compile(
-    r"\b(?:где|куда|откуда|почему|зачем|что(?!\s+(?:насч|со?\b))|как(?!\s+насч)|where|why|what(?!\s+about)|which"
-    r"|how(?!\s+about))\b",
+    r"^\W*(?:(?:а|и|но|and|but|so)\s+)?(?:где|куда|откуда|почему|зачем|что|как|where|why|what|which|how)\b(?!-)"
+    r"(?!\s+(?:насч\w*|с|со|в|во|на|у|по|about|with)\b)",
     _I,
 )
 
