@@ -41,16 +41,24 @@ def test_sentences_know_russian_abbreviations():
     ]
 
 
-def test_a_short_follow_up_leans_on_the_previous_question(tmp_path, fake):
+def _assistant(tmp_path, fake, files: dict[str, str]) -> qa.Assistant:
     seeds = tmp_path / "s"
     seeds.mkdir()
-    (seeds / "plant.txt").write_text(
-        "В 2020 году завод выпустил сто тракторов.\n\nВ 2021 году завод выпустил полторы сотни тракторов.",
-        encoding="utf-8",
-    )
-    (seeds / "school.txt").write_text("В следующем году в посёлке откроется новая школа.", encoding="utf-8")
+    for name, text in files.items():
+        (seeds / name).write_text(text, encoding="utf-8")
     qa.build_index(seeds, tmp_path / "i", embedder=fake)
-    assistant = qa.Assistant(qa.Retriever.load(tmp_path / "i", embedder=fake))
+    return qa.Assistant(qa.Retriever.load(tmp_path / "i", embedder=fake))
+
+
+def test_a_short_follow_up_leans_on_the_previous_question(tmp_path, fake):
+    assistant = _assistant(
+        tmp_path,
+        fake,
+        {
+            "plant.txt": "В 2020 году завод выпустил сто тракторов.\n\nВ 2021 году завод выпустил полторы сотни тракторов.",
+            "school.txt": "В следующем году в посёлке откроется новая школа.",
+        },
+    )
     assert assistant.ask("а в следующем году?").quotes[0].source == "school.txt"
     follow = assistant.ask("а в следующем году?", history=["Сколько тракторов выпустил завод в 2020 году?"])
     assert follow.quotes[0].source == "plant.txt"
@@ -58,14 +66,8 @@ def test_a_short_follow_up_leans_on_the_previous_question(tmp_path, fake):
 
 
 def test_a_follow_up_s_own_words_weigh_more(tmp_path, fake):
-    seeds = tmp_path / "s"
-    seeds.mkdir()
-    (seeds / "plant.txt").write_text(
-        "В первом полугодии модернизировано 10 предприятий. До конца года модернизируют ещё 5 предприятий.",
-        encoding="utf-8",
-    )
-    qa.build_index(seeds, tmp_path / "i", embedder=fake)
-    assistant = qa.Assistant(qa.Retriever.load(tmp_path / "i", embedder=fake))
+    text = "В первом полугодии модернизировано 10 предприятий. До конца года модернизируют ещё 5 предприятий."
+    assistant = _assistant(tmp_path, fake, {"plant.txt": text})
     ev = assistant.evidence("а до конца года?", ["Сколько предприятий модернизировано в первом полугодии?"])
     coverage = {ev.text(i)[:2]: s.coverage for i, s in enumerate(ev.sentences)}
     assert coverage["До"] > coverage["В "]  # both hold two of the four words; the follow-up asks two
