@@ -6,7 +6,6 @@ package (MIT, data/enru-LICENSE)."""
 
 from __future__ import annotations
 
-import functools
 import gzip
 import threading
 from collections import defaultdict
@@ -16,16 +15,20 @@ from .lexical import cyrillic, tokenize
 
 BRIDGE = Path(__file__).parent / "data" / "enru.tsv.gz"
 _LOAD = threading.Lock()  # the first questions of a server arrive together: one reads the file
+_tables: tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]] | None = None
 
 
 def _bridge() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
-    with _LOAD:
-        return _read()
-
-
-@functools.cache
-def _read() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     """English stem -> Russian stems, and Russian stem -> English stems (read once, 0.1 s)."""
+    global _tables
+    if _tables is None:
+        with _LOAD:
+            if _tables is None:
+                _tables = _read()
+    return _tables
+
+
+def _read() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     en: dict[str, tuple[str, ...]] = {}
     ru: dict[str, list[str]] = defaultdict(list)
     with gzip.open(BRIDGE, "rt", encoding="utf-8") as f:
@@ -37,16 +40,12 @@ def _read() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     return en, {w: tuple(stems) for w, stems in ru.items()}
 
 
-def translate(text: str) -> list[str]:
-    """The stems of text's content words in the other language, each word's translations once."""
-    en, ru = _bridge()
-    out: list[str] = []
-    for stem in dict.fromkeys(tokenize(text)):
-        out += (ru if cyrillic(stem) else en).get(stem, ())
-    return list(dict.fromkeys(out))
-
-
 def translations(stem: str) -> tuple[str, ...]:
     """The stems one stem translates to in the other language."""
     en, ru = _bridge()
     return (ru if cyrillic(stem) else en).get(stem, ())
+
+
+def translate(text: str) -> list[str]:
+    """The stems of text's content words in the other language, each once."""
+    return list(dict.fromkeys(t for stem in tokenize(text) for t in translations(stem)))

@@ -30,12 +30,6 @@ from .question import Question, analyse, kin, search_query
 # previous weights) .848/.857/.727/.711, 212; (.3/.4/.3) .848/.863/.739/.771, 227; (.3/.2/.5)
 # .860/.885/.745/.747 but 236-313 characters. Held back with (.3/.4/.3): .839/.848/.745/.719.
 WEIGHTS = (0.3, 0.4, 0.3)
-# Across scripts a sentence's word coverage is the mean of two shares: the question's borrowed words
-# and names it holds (lexical.cognates) and the question's words it holds translated
-# (bilingual.py). Fitting part, first-quote hits, English questions on Russian XQuAD / Russian on
-# English / the same near-absent / natural ru / natural en: cognates alone .770/.807/.795/.789/
-# .792/.800; the larger of the two .798/.814/.811/.816/.771/.800; their mean .798/.826/.805/.816/
-# .812/.800.
 # Added per idf share of the question's Russian words found in the very form asked: stems make
 # "модернизировано" (done) and "будут модернизированы" (to come) one word. Fitting part, first-quote
 # hits ru, natural ru: 0 .829/.688; .1 .835/.708; .2 .854/.708; .3 .848/.708. English forms carry
@@ -250,7 +244,13 @@ def read(
             sentence = text[a:b]
             if boilerplate(sentence):  # a dateline or photo credit is no answer
                 continue
-            if cyrillic(sentence) != ru:  # names and borrowed words, and the words translated
+            if cyrillic(sentence) != ru:
+                # Across scripts: the mean of the question's borrowed words and names the sentence
+                # holds (lexical.cognates) and of its words the sentence holds translated
+                # (bilingual.py). Fitting part, first-quote hits, English questions on Russian
+                # XQuAD / Russian on English / the same near-absent / natural ru / natural en:
+                # cognates alone .770/.807/.795/.789/.792/.800; the larger of the two .798/.814/
+                # .811/.816/.771/.800; their mean .798/.826/.805/.816/.812/.800.
                 cov = (
                     name_share(q.names, sentence)
                     if q.define

@@ -245,15 +245,15 @@ def answer_span(
         # Which of several names did it is beyond word positions (57% right on XQuAD dev 0-11,
         # 67% when the sentence names one): only a lone name is marked.
         return None
-    # each of the question's words in the sentence, and whether it is a follow-up's own word: the
-    # span nearest those comes first ("and middle school?" after "How many elementary school
-    # teachers ...": "674,000 middle school teachers", not the 1.4 million of the elementary ones)
     # Across scripts the question's words translated are the words it holds (bilingual.py). Fitting
     # part, answer-span hits / precision, English questions on Russian XQuAD, Russian on English,
     # the same near-absent: untranslated .127/.631, .115/.673, .142/.675, .105/.571; translated
     # .171/.655, .155/.633, .184/.714, .147/.596 (more right marks less wrong ones on all four);
     # natural ru / en, 24 and 35 questions: .271/.867 -> .271/.812, .314/.786 -> .343/.750.
     anchors = q.stems | q.translated
+    # each of the question's words in the sentence, and whether it is a follow-up's own word: the
+    # span nearest those comes first ("and middle school?" after "How many elementary school
+    # teachers ...": "674,000 middle school teachers", not the 1.4 million of the elementary ones)
     words = [
         (m.span(), bool(found & q.own))
         for m in WORD.finditer(text, a, b)
