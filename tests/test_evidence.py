@@ -76,3 +76,24 @@ def test_who_is_needs_the_name_in_the_quote():
     assert found(
         ev("Who is Bekenov?", "По данным заместителя акима Кайрата БЕКЕНОВА, планы выполнены."), model
     )
+
+
+def test_across_scripts_the_cosine_needs_translated_words_or_a_clear_lead():
+    # An English question on Russian text: a cosine that topic alone reaches is no answer unless
+    # the passage holds the question's words translated or leads the next passage clearly.
+    from qa.answer.evidence import Evidence, Sentence, found
+    from qa.answer.question import analyse
+
+    text = "Комбинат основан в 1943 году на месте посёлка."
+
+    def ev(cosine: float, translated: float, lead: float) -> Evidence:
+        sent = (Sentence(0, len(text), 1.0, 0, 0.0, cosine),)
+        return Evidence(
+            analyse("Why was the plant built?"), sent, (0,), (0,), (text,), cosine, True, translated, lead
+        )
+
+    model = "multilingual-e5-small-q4"
+    assert not found(ev(0.78, 0.0, 0.0), model)
+    assert found(ev(0.78, 0.2, 0.1), model)
+    assert found(ev(0.78, 0.0, 0.2), model)
+    assert found(ev(0.82, 0.0, 0.0), model)
