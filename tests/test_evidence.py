@@ -86,10 +86,10 @@ def test_across_scripts_the_cosine_needs_translated_words_or_a_clear_lead():
 
     text = "Комбинат основан в 1943 году на месте посёлка."
 
-    def ev(cosine: float, translated: float, lead: float) -> Evidence:
+    def ev(cosine: float, across: float, lead: float) -> Evidence:
         sent = (Sentence(0, len(text), 1.0, 0, 0.0, cosine),)
         return Evidence(
-            analyse("Why was the plant built?"), sent, (0,), (0,), (text,), cosine, True, translated, lead
+            analyse("Why was the plant built?"), sent, (0,), (0,), (text,), cosine, True, across, lead
         )
 
     model = "multilingual-e5-small-q4"
@@ -97,3 +97,4 @@ def test_across_scripts_the_cosine_needs_translated_words_or_a_clear_lead():
     assert found(ev(0.78, 0.2, 0.1), model)
     assert found(ev(0.78, 0.0, 0.2), model)
     assert found(ev(0.82, 0.0, 0.0), model)
+    assert not found(ev(0.75, 0.0, 0.9), model)  # a tiny index's large lead counts .3 at most
