@@ -68,7 +68,14 @@ def test_who_is_needs_the_name_in_the_quote():
 
     def ev(question: str, text: str) -> Evidence:
         return Evidence(
-            analyse(question), (Sentence(0, len(text), 1.0, 0, 0.0, 0.9),), (0,), (0,), (text,), 0.9, True
+            analyse(question),
+            (Sentence(0, len(text), 1.0, 0, 0.0, 0.9),),
+            (0,),
+            (0,),
+            (text,),
+            0.9,
+            True,
+            0.0,
         )
 
     model = "multilingual-e5-small-q4"
@@ -93,7 +100,7 @@ def test_across_scripts_the_cosine_needs_the_question_words_found():
     model = "multilingual-e5-small-q4"
     assert not found(ev(0.78, 0.0), model)
     assert found(ev(0.78, 0.3), model)
-    assert found(ev(0.82, 0.0), model)
+    assert found(ev(0.83, 0.0), model)
 
 
 def test_a_short_name_is_found_across_scripts():
@@ -105,3 +112,6 @@ def test_a_short_name_is_found_across_scripts():
     question, text = "Кто такой Лютер?", "Luther's writings circulated widely."
     assert _found(question, lambda stem: 1.0, text, analyse(question).names) == 1.0
     assert _found(question, lambda stem: 1.0, text) == 0.0
+    # a found name does not carry the words too short to be names ("age") or numbers with it
+    question, text = "What age was Luther in 1517?", "Лютер написал это."
+    assert _found(question, lambda stem: 1.0, text, analyse(question).names) == 1 / 3
