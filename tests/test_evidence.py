@@ -67,16 +67,8 @@ def test_who_is_needs_the_name_in_the_quote():
     from qa.answer.question import analyse
 
     def ev(question: str, text: str) -> Evidence:
-        return Evidence(
-            analyse(question),
-            (Sentence(0, len(text), 1.0, 0, 0.0, 0.9),),
-            (0,),
-            (0,),
-            (text,),
-            0.9,
-            True,
-            0.0,
-        )
+        sent = (Sentence(0, len(text), 1.0, 0, 0.0, 0.9),)
+        return Evidence(analyse(question), sent, (0,), (0,), (text,), 0.9, True, 0.0)
 
     model = "multilingual-e5-small-q4"
     assert not found(ev("Who is Ivanov?", "Отчёт подготовил пресс-центр акимата области."), model)

@@ -172,7 +172,8 @@ class Evidence:
         """Sentence i's neighbours holding an answer of the asked kind that sentence i lacks. A
         neighbour counts when it shares a word with the question (across scripts any does:
         requiring a translated one there cost answers on the fitting part): "It consisted of 402
-        people" answers "how many people came", but the sums of money around the sentence naming a plant do not answer "what do its workers earn"."""
+        people" answers "how many people came", but the sums of money around the sentence naming
+        a plant do not answer "what do its workers earn"."""
         q = self.question
         if not q.kind or q.define or self.typed(i):
             return []
