@@ -9,9 +9,10 @@ from __future__ import annotations
 import gzip
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
-from .lexical import cyrillic, tokenize
+from .lexical import WORD, cognate_keys, cyrillic, name_share, same_name, skeleton, tokenize
 
 BRIDGE = Path(__file__).parent / "data" / "enru.tsv.gz"
 _LOAD = threading.Lock()  # the first questions of a server arrive together: one reads the file
@@ -49,3 +50,37 @@ def translations(stem: str) -> tuple[str, ...]:
 def translate(text: str) -> list[str]:
     """The stems of text's content words in the other language, each once."""
     return list(dict.fromkeys(t for stem in tokenize(text) for t in translations(stem)))
+
+
+def shared(
+    question: str,
+    text: str,
+    idf: Callable[[str], float],
+    names: frozenset[str] = frozenset(),
+    found: set[str] | None = None,
+    key: Callable[[str], str] = lambda stem: stem,
+) -> float:
+    """Idf share of the question's words that text holds in either language: as they are,
+    translated, as a borrowed word (lexical.cognates), as one of the question's names
+    (lexical.name_share: "Лютер" is too short a skeleton for a cognate) or, where `key` gives
+    the measure a word names and `found` holds the text's stems and measures, as that measure
+    ("invested": "сумму")."""
+    words = [(w, t[0]) for w in WORD.findall(question) if (t := tokenize(w))]
+    total = sum(idf(s) for _, s in words)
+    if total <= 0:
+        return 0.0
+    found = set(tokenize(text)) if found is None else found
+    keys = cognate_keys(text)
+    named = {a for a in names if name_share(frozenset({a}), text)}
+    return (
+        sum(
+            idf(s)
+            for w, s in words
+            if s in found
+            or found.intersection(translations(s))
+            or ((k := key(s)) != s and k in found)
+            or cognate_keys(w) & keys
+            or ((sk := skeleton(w)) and any(same_name(sk, a) for a in named))
+        )
+        / total
+    )

@@ -33,3 +33,33 @@ def test_an_english_question_finds_the_russian_chunk_through_its_words(tmp_path)
     ev = qa.Assistant(retriever).evidence("What is the average salary of the workers?")
     coverage = {ev.texts[s.passage][s.start : s.start + 1]: s.coverage for s in ev.sentences}
     assert coverage["С"] > coverage["З"] == 0
+
+
+def test_shared_counts_words_translated_spelt_alike_or_named():
+    from qa.answer.question import analyse
+    from qa.bilingual import shared
+
+    one = lambda stem: 1.0  # noqa: E731
+    # "Лютер" has too short a skeleton to be a borrowed word; as one of the question's names it
+    # is found in "Luther's"
+    question, text = "Кто такой Лютер?", "Luther's writings circulated widely."
+    assert shared(question, text, one, analyse(question).names) == 1.0
+    assert shared(question, text, one) == 0.0
+    # a found name does not carry the words too short to be names ("age") or numbers with it
+    question = "What age was Luther in 1517?"
+    assert shared(question, "Лютер написал это.", one, analyse(question).names) == 1 / 3
+    # Latin letters in a Russian text, and a word translated
+    assert shared("When was Chivas USA suspended?", "Клуб Чивас USA приостановил игры.", one) == 2 / 3
+
+
+def test_the_best_chunks_are_reweighed_by_the_question_words_they_hold(tmp_path):
+    # By the translated words alone "жена", "супруг" win; the chunk naming Luther, Wittenberg
+    # and 1525 holds more of the question (retrieve.SHARED_WEIGHT).
+    seeds = tmp_path / "s"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("Лютер обвенчался с Катариной фон Бора в Виттенберге в 1525 году.", "utf-8")
+    (seeds / "b.txt").write_text("Жена и супруг: в эпоху Реформации супруги венчались в церкви.", "utf-8")
+    flat = Flat(16)
+    qa.build_index(seeds, tmp_path / "i", embedder=flat)
+    retriever = qa.Retriever.load(tmp_path / "i", embedder=flat)
+    assert retriever.search("Whom did Luther marry in Wittenberg in 1525?")[0].source == "a.txt"

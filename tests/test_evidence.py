@@ -79,7 +79,7 @@ def test_who_is_needs_the_name_in_the_quote():
 
 def test_across_scripts_the_cosine_needs_the_question_words_found():
     # An English question on Russian text: a cosine that the topic alone reaches is no answer
-    # unless the passage holds the question's words translated or as names.
+    # unless the passage holds the question's words (bilingual.shared).
     from qa.answer.evidence import Evidence, Sentence, found
     from qa.answer.question import analyse
 
@@ -93,17 +93,3 @@ def test_across_scripts_the_cosine_needs_the_question_words_found():
     assert not found(ev(0.78, 0.0), model)
     assert found(ev(0.78, 0.3), model)
     assert found(ev(0.83, 0.0), model)
-
-
-def test_a_short_name_is_found_across_scripts():
-    # "Лютер" has too short a skeleton to be a borrowed word; as one of the question's names it
-    # is found in "Luther's".
-    from qa.answer.evidence import _found
-    from qa.answer.question import analyse
-
-    question, text = "Кто такой Лютер?", "Luther's writings circulated widely."
-    assert _found(question, lambda stem: 1.0, text, analyse(question).names) == 1.0
-    assert _found(question, lambda stem: 1.0, text) == 0.0
-    # a found name does not carry the words too short to be names ("age") or numbers with it
-    question, text = "What age was Luther in 1517?", "Лютер написал это."
-    assert _found(question, lambda stem: 1.0, text, analyse(question).names) == 1 / 3

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import lexical
-from ..bilingual import translations
+from ..bilingual import shared, translations
 from ..chunking import boilerplate
-from ..lexical import WORD, cognate_keys, cyrillic, forms, name_share, tokenize
+from ..lexical import cognate_keys, cyrillic, forms, name_share, tokenize
 from ..retrieve import Candidate, Retriever
 from . import spans
 from .question import Question, analyse, kin, search_query
@@ -102,22 +102,22 @@ class Calibration:
 # | .941 (too few XQuAD answers); as a hard rule (penalty 1, .872) natural ru .909 declined, but
 # near-absent answered .942/.937.
 # Across scripts: logistic regression of "the answer is in the index" on (cosine, the share of
-# the question's words the best passage holds across scripts, _found) over the fitting part's
+# the question's words the passage judged holds, bilingual.shared) over the fitting part's
 # questions asked in the other language, both directions, of three indexes: all articles,
 # near-absent, and articles 12-23 with the even fitting articles (the odd ones' questions have no
 # article; bench/quality.py's held-back measure is its mirror image). The threshold keeps >= 95%
 # of each direction's fitting questions answered. Features compared by 3-fold cross-validation
 # over pairs of fitting articles; declined, article absent en-on-ru / ru-on-en, near-absent
 # en-on-ru / ru-on-en (answered): cosine alone .68/.43/.45/.23 (.944); + the best sentence's
-# coverage .59/.61/.45/.33; + the passage's translated share .63/.55/.44/.35; + _found's share
-# instead .67/.67/.47/.42 (.950). Also counting words spelt alike, counting each word once, or
+# coverage .59/.61/.45/.33; + the passage's translated share .63/.55/.44/.35; + bilingual.shared's
+# share instead .68/.67/.47/.43 (.947). Not counting words spelt alike, counting each word once, or
 # dropping the idf weights moved no figure by more than .02; the passage's lead in fused score
 # over the next one added nothing that held, and a tiny index (min-max fusion makes every lead
 # large there) would defeat it. Fitting part, answered / declined: previous rule (cosine >= .763)
-# en-on-ru .953, absent .58, near .36 | ru-on-en .975, .30, .16; now .953, .75, .50 | .957, .70,
-# .43. Held back (articles 12-23): en-on-ru .984, .31, .21 | ru-on-en .968, .24, .12 -> .977,
-# .69, .51 | .958, .72, .57.
-CALIBRATIONS = {"multilingual-e5-small-q4": Calibration(0.15, 0.878, 0.818, 0.05, 0.191)}
+# en-on-ru .953, absent .58, near .36 | ru-on-en .975, .30, .16; now .950, .71, .51 | .957, .67, .41. Held
+# back (articles 12-23): en-on-ru .984, .31, .21 | ru-on-en .968, .24, .12 -> .974, .67, .50 |
+# .961, .69, .57.
+CALIBRATIONS = {"multilingual-e5-small-q4": Calibration(0.15, 0.878, 0.818, 0.05, 0.194)}
 # Models without a calibration fall back to word overlap alone (absent XQuAD questions: 80% below .22).
 MIN_COVERAGE = 0.25
 
@@ -140,9 +140,11 @@ class Evidence:
     order: tuple[int, ...]  # sentence indices, best first
     passages: tuple[int, ...]  # chunk index of each passage read, best first
     texts: tuple[str, ...]  # the document text of each passage read
-    cosine: float  # the best sentence cosine of the top passage (datelines and credits aside)
-    cross: bool  # the question is in another script than the top passage
-    across: float  # idf share of the question's words the top passage holds across scripts (_found)
+    # Whether there is an answer is judged on the passage best before retrieve.py reweighed the
+    # best few by the question's words (Candidate.bonus): the passage judged.
+    cosine: float  # the best sentence cosine of the passage judged (datelines and credits aside)
+    cross: bool  # the question is in another script than the passage judged
+    across: float  # across scripts: idf share of the question's words that passage holds (bilingual.shared)
 
     def text(self, i: int) -> str:
         s = self.sentences[i]
@@ -226,30 +228,6 @@ def _exact(question_words: dict[str, float], sentence: str) -> float:
     return sum(w for s, w in question_words.items() if s in found) / total
 
 
-def _found(question: str, idf, text: str, names: frozenset[str] = frozenset()) -> float:
-    """Idf share of the question's words that a text in the other script holds: translated
-    (bilingual.py), as the measure it names ("invested": "сумму", _stems), as a borrowed word
-    (lexical.cognates) or as one of the question's names (lexical.name_share: "Лютер" is too
-    short a skeleton for a cognate, not for a name)."""
-    words = [(w, t[0]) for w in WORD.findall(question) if (t := tokenize(w))]
-    total = sum(idf(s) for _, s in words)
-    if total <= 0:
-        return 0.0
-    found, keys = _stems(text), cognate_keys(text)
-    named = {a for a in names if name_share(frozenset({a}), text)}
-    return (
-        sum(
-            idf(s)
-            for w, s in words
-            if found.intersection(translations(s))
-            or ((k := _key(s)) != s and k in found)
-            or cognate_keys(w) & keys
-            or ((sk := lexical.skeleton(w)) and any(lexical.same_name(sk, a) for a in named))
-        )
-        / total
-    )
-
-
 def _translated(question_stems: dict[str, float], bridge: dict[str, frozenset[str]], sentence: str) -> float:
     """Share of the question's idf mass whose translation (bilingual.py) is in the sentence."""
     total = sum(question_stems.values())
@@ -315,13 +293,14 @@ def read(
     order = sorted(range(len(out)), key=lambda i: -out[i].score)
     if q.define:
         order.insert(0, order.pop(order.index(_introduction(out, sources, order[0]))))
-    top_text = retriever.chunk(cands[0].index).text
+    judged = max(range(len(cands)), key=lambda r: cands[r].score - cands[r].bonus)
+    top_text = retriever.chunk(cands[judged].index).text
     cross = ru != cyrillic(top_text)
     passages = tuple(c.index for c in cands)
-    cosine = max((s.cosine for s in out if s.passage == 0), default=cands[0].dense)
+    cosine = max((s.cosine for s in out if s.passage == judged), default=cands[judged].dense)
     # a follow-up's words include the question it leans on, and so do its names
     names = q.names | lexical.question_names(previous) if previous else q.names
-    across = _found(query, lex.idf, top_text, names) if cross else 0.0
+    across = shared(query, top_text, lex.idf, names, _stems(top_text), _key) if cross else 0.0
     return Evidence(q, tuple(out), tuple(order), passages, tuple(texts), cosine, cross, across)
 
 
