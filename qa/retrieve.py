@@ -5,6 +5,7 @@ document texts that quotes are cut from."""
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,21 +43,23 @@ CROSS_DENSE_WEIGHT = 0.85
 # .2 .863.
 COGNATE_WEIGHT = 0.1
 COGNATE_TOP = 20
-# When the best chunks mix scripts, each of the SHARED_TOP best gains this per idf share of the
-# question's words it holds in either language (bilingual.shared: as they are, translated, as
-# borrowed words or names), so a chunk in the question's script is weighed by the same measure as
-# one in the other. Rank-1 hits on the fitting part, English questions on the Russian articles /
+# When a chunk in the other script is among the SHARED_TOP best, each of them gains this per idf
+# share of the question's words it holds in either language (bilingual.shared: as they are,
+# translated, as borrowed words or names). A chunk in the question's script finds its words as
+# they are and so holds more of them than its translation does: where both are there, it stays
+# ahead. Rank-1 hits on the fitting part, English questions on the Russian articles /
 # Russian on the English (the share without words spelt alike): 0 .932/.932; .1 .935/.935; .2
 # .938/.941; .3 .935/.947; .4 .935/.947; .5 .929/.950 (the top 5, 10 or 20 reweighed alike); as
-# built, .935/.950. Held back: .877/.890 -> .894/.894. An index in one script is not touched; on
-# one index of both languages' articles the same-language passage stays first (fitting part,
-# English / Russian questions, .969/.957 -> .963/.960).
-# Whether there is an answer at all is still judged on the chunk best before this
-# (evidence.read): the reweighed best holds the question's words by construction, and judged on
-# it fewer absent questions were declined (fitting part, article absent, en-on-ru / ru-on-en
-# .71/.67 -> .66/.63).
+# built, .935/.950. Held back: .877/.890 -> .894/.894. A question in the script of every chunk
+# near the top is not touched; on one index of both languages' articles the same-language
+# passage stays first (fitting part, English / Russian questions, .969/.957 -> .963/.960).
+# Whether there is an answer at all is still judged on the chunk best before this (Candidate.
+# prior, Assistant.evidence): the reweighed best holds the question's words by construction,
+# and judged on it fewer absent questions were declined (fitting part, article absent, en-on-ru
+# / ru-on-en .73/.67 -> .66/.63).
 SHARED_WEIGHT = 0.3
 SHARED_TOP = 5
+_LATIN = re.compile("[A-Za-z]")
 # Across scripts a single sentence's cosine is a noisier witness than within one: such a chunk's
 # dense score takes this share of its best sentence's cosine and the rest of its chunk vector's.
 # English questions on the Russian XQuAD articles 0-11, rank-1 hits: 1 (best sentence alone)
@@ -76,7 +79,7 @@ class Candidate:
     dense: float  # cosine of the chunk's best sentence to the question (across scripts, see CROSS_SENTENCE_SHARE)
     lexical: float  # BM25 score (of the question translated, for a chunk in the other script)
     sentence_sims: np.ndarray  # cosine similarity of each of the chunk's sentences to the question
-    bonus: float = 0.0  # added to its score for the question's words it holds (SHARED_WEIGHT)
+    prior: float  # its score before the question's words reweighed the best few (SHARED_WEIGHT)
 
 
 def clean_question(question: str) -> str:
@@ -227,21 +230,17 @@ class Retriever:
             if cross[i]:
                 fused[i] += COGNATE_WEIGHT * cognates(asked, self.stored.chunk(int(pool[i])).text)
         order = np.argsort(-fused, kind="stable")
-        bonus = np.zeros_like(fused)
-        if cross[order[:SHARED_TOP]].any():
+        prior, best5 = fused.copy(), order[:SHARED_TOP]
+        texts = {i: self.stored.chunk(int(pool[i])).text for i in best5 if cross.any()}
+        # a chunk of digits alone has no script: only letters of the other one call for this
+        if any(cross[i] and (not cyrillic(q) or _LATIN.search(texts[i])) for i in best5):
             names = question_names(q)
-            for i in order[:SHARED_TOP]:
-                text = self.stored.chunk(int(pool[i])).text
-                bonus[i] = SHARED_WEIGHT * shared(q, text, self.lexical.idf, names)
-            order = np.argsort(-(fused + bonus), kind="stable")
+            for i in best5:
+                fused[i] += SHARED_WEIGHT * shared(q, texts[i], self.lexical.idf, names)
+            order = np.argsort(-fused, kind="stable")
         return [
             Candidate(
-                int(pool[i]),
-                float(fused[i] + bonus[i]),
-                float(dense[i]),
-                float(words[i]),
-                sims[i],
-                float(bonus[i]),
+                int(pool[i]), float(fused[i]), float(dense[i]), float(words[i]), sims[i], float(prior[i])
             )
             for i in order
         ]

@@ -63,3 +63,22 @@ def test_the_best_chunks_are_reweighed_by_the_question_words_they_hold(tmp_path)
     qa.build_index(seeds, tmp_path / "i", embedder=flat)
     retriever = qa.Retriever.load(tmp_path / "i", embedder=flat)
     assert retriever.search("Whom did Luther marry in Wittenberg in 1525?")[0].source == "a.txt"
+
+
+def test_a_chunk_of_digits_alone_is_in_no_other_script(tmp_path):
+    # A table of years beside Russian texts does not make a Russian question cross-script: the
+    # best chunks are not reweighed (retrieve.SHARED_WEIGHT) and rank as without it.
+    seeds = tmp_path / "s"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text(
+        "Завод выпускает ферросплавы. Средняя зарплата рабочих составляет двести тысяч тенге.", "utf-8"
+    )
+    (seeds / "b.txt").write_text("Зарплата рабочих завода выросла, сообщил директор завода.", "utf-8")
+    fake = qa.HashEmbedder(64)
+    question = "Какая средняя зарплата рабочих завода?"
+    qa.build_index(seeds, tmp_path / "i", embedder=fake)
+    alone = [h.source for h in qa.Retriever.load(tmp_path / "i", embedder=fake).search(question)]
+    (seeds / "c.txt").write_text("2019 2020 2021\n120 130 140", "utf-8")
+    qa.build_index(seeds, tmp_path / "i", embedder=fake)
+    hits = [h.source for h in qa.Retriever.load(tmp_path / "i", embedder=fake).search(question)]
+    assert [s for s in hits if s != "c.txt"] == alone

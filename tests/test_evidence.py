@@ -93,3 +93,23 @@ def test_across_scripts_the_cosine_needs_the_question_words_found():
     assert not found(ev(0.78, 0.0), model)
     assert found(ev(0.78, 0.3), model)
     assert found(ev(0.83, 0.0), model)
+
+
+def test_the_verdict_is_judged_on_the_passage_best_before_reweighing(retriever, monkeypatch):
+    # retrieve.py reweighs the best few chunks by the question's words; whether there is an answer
+    # is judged on the chunk best before that, however many passages the assistant reads.
+    import dataclasses
+
+    from qa.answer.evidence import _judged
+
+    real = retriever.candidates
+
+    def reweighed(question, qvec=None):
+        return [dataclasses.replace(c, prior=float(i == 1)) for i, c in enumerate(real(question, qvec))]
+
+    monkeypatch.setattr(retriever, "candidates", reweighed)
+    question = "How long is the new bridge?"
+    cands = reweighed(question)
+    one, three = (qa.Assistant(retriever, passages=n).evidence(question) for n in (1, 3))
+    assert len(cands) > 1 and one.passages == (cands[0].index,)
+    assert one.cosine == three.cosine == _judged(retriever, cands[1])[0] != _judged(retriever, cands[0])[0]

@@ -37,8 +37,13 @@ class Assistant:
     def evidence(self, question: str, history: Sequence[str] = ()) -> Evidence | None:
         """What the assistant reads for a question (None when the index is empty)."""
         q, previous = follow_up(question, history)
-        cands = self.retriever.candidates(search_query(q, previous))[: self.passages]
-        return evidence.read(self.retriever, q, cands, previous) if cands else None
+        cands = self.retriever.candidates(search_query(q, previous))
+        if not cands:
+            return None
+        # judged on the passage best before the question's words reweighed the best few
+        # (retrieve.SHARED_WEIGHT), however many passages are read
+        judged = max(cands, key=lambda c: c.prior)
+        return evidence.read(self.retriever, q, cands[: self.passages], judged, previous)
 
     def _quote(self, ev: Evidence, i: int, answer: bool = True) -> Quote:
         """Sentence i, joined with its partner when it has one, with the answer span marked

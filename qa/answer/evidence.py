@@ -114,9 +114,9 @@ class Calibration:
 # dropping the idf weights moved no figure by more than .02; the passage's lead in fused score
 # over the next one added nothing that held, and a tiny index (min-max fusion makes every lead
 # large there) would defeat it. Fitting part, answered / declined: previous rule (cosine >= .763)
-# en-on-ru .953, absent .58, near .36 | ru-on-en .975, .30, .16; now .950, .71, .51 | .957, .67, .41. Held
-# back (articles 12-23): en-on-ru .984, .31, .21 | ru-on-en .968, .24, .12 -> .974, .67, .50 |
-# .961, .69, .57.
+# en-on-ru .953, absent .58, near .36 | ru-on-en .975, .30, .16; now .950, .73, .51 | .957, .67,
+# .41. Held back (articles 12-23): en-on-ru .984, .31, .21 | ru-on-en .968, .24, .12 -> .974,
+# .67, .50 | .961, .70, .57.
 CALIBRATIONS = {"multilingual-e5-small-q4": Calibration(0.15, 0.878, 0.818, 0.05, 0.194)}
 # Models without a calibration fall back to word overlap alone (absent XQuAD questions: 80% below .22).
 MIN_COVERAGE = 0.25
@@ -141,7 +141,7 @@ class Evidence:
     passages: tuple[int, ...]  # chunk index of each passage read, best first
     texts: tuple[str, ...]  # the document text of each passage read
     # Whether there is an answer is judged on the passage best before retrieve.py reweighed the
-    # best few by the question's words (Candidate.bonus): the passage judged.
+    # best few by the question's words (Candidate.prior): the passage judged.
     cosine: float  # the best sentence cosine of the passage judged (datelines and credits aside)
     cross: bool  # the question is in another script than the passage judged
     across: float  # across scripts: idf share of the question's words that passage holds (bilingual.shared)
@@ -238,10 +238,11 @@ def _translated(question_stems: dict[str, float], bridge: dict[str, frozenset[st
 
 
 def read(
-    retriever: Retriever, question: str, cands: Sequence[Candidate], previous: str = ""
+    retriever: Retriever, question: str, cands: Sequence[Candidate], judged: Candidate, previous: str = ""
 ) -> Evidence | None:
     """Score every sentence of the candidate passages against the question, read with the
-    previous one when it is a follow-up (None: nothing but datelines and credits)."""
+    previous one when it is a follow-up (None: nothing but datelines and credits); whether
+    there is an answer is judged on `judged`."""
     query = search_query(question, previous)
     st, lex = retriever.stored, retriever.lexical
     q = analyse(question, previous)
@@ -293,15 +294,26 @@ def read(
     order = sorted(range(len(out)), key=lambda i: -out[i].score)
     if q.define:
         order.insert(0, order.pop(order.index(_introduction(out, sources, order[0]))))
-    judged = max(range(len(cands)), key=lambda r: cands[r].score - cands[r].bonus)
-    top_text = retriever.chunk(cands[judged].index).text
+    cosine, top_text = _judged(retriever, judged)
     cross = ru != cyrillic(top_text)
     passages = tuple(c.index for c in cands)
-    cosine = max((s.cosine for s in out if s.passage == judged), default=cands[judged].dense)
     # a follow-up's words include the question it leans on, and so do its names
     names = q.names | lexical.question_names(previous) if previous else q.names
     across = shared(query, top_text, lex.idf, names, _stems(top_text), _key) if cross else 0.0
     return Evidence(q, tuple(out), tuple(order), passages, tuple(texts), cosine, cross, across)
+
+
+def _judged(retriever: Retriever, c: Candidate) -> tuple[float, str]:
+    """A passage's best sentence cosine (datelines and credits aside) and its text."""
+    chunk, st = retriever.chunk(c.index), retriever.stored
+    text = retriever.document(chunk.source).text
+    spans = (st.sentence_spans[j] for j in st.sentences_of(c.index))
+    sims = (
+        float(x)
+        for x, (a, b) in zip(c.sentence_sims, spans, strict=True)
+        if not boilerplate(text[int(a) : int(b)])
+    )
+    return max(sims, default=c.dense), chunk.text
 
 
 def _introduction(sents: list[Sentence], sources: list[str], best: int) -> int:
