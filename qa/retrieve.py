@@ -230,12 +230,12 @@ class Retriever:
             if cross[i]:
                 fused[i] += COGNATE_WEIGHT * cognates(asked, self.stored.chunk(int(pool[i])).text)
         order = np.argsort(-fused, kind="stable")
-        prior, best5 = fused.copy(), order[:SHARED_TOP]
-        texts = {i: self.stored.chunk(int(pool[i])).text for i in best5 if cross.any()}
+        prior, head = fused.copy(), order[:SHARED_TOP]
+        texts = {i: self.stored.chunk(int(pool[i])).text for i in head} if cross[head].any() else {}
         # a chunk of digits alone has no script: only letters of the other one call for this
-        if any(cross[i] and (not cyrillic(q) or _LATIN.search(texts[i])) for i in best5):
+        if any(cross[i] and (not cyrillic(q) or _LATIN.search(texts[i])) for i in head):
             names = question_names(q)
-            for i in best5:
+            for i in head:
                 fused[i] += SHARED_WEIGHT * shared(q, texts[i], self.lexical.idf, names)
             order = np.argsort(-fused, kind="stable")
         return [
