@@ -200,3 +200,14 @@ def test_across_scripts_the_translated_question_words_place_the_answer():
     s = "Зарплата рабочих составляет 200 тысяч тенге, а новый цех обошёлся в 5 млрд тенге."
     q = analyse("What is the salary of the workers?")
     assert s[slice(*answer_span(q, s, 0, len(s)))] == "200 тысяч тенге"
+
+
+def test_how_many_people_is_not_answered_by_a_count_of_other_things():
+    q = analyse("How many people live in the region?")
+    for span, ok in [
+        ("10 предприятий", False),
+        ("50 странах", False),
+        ("402 people", True),
+        ("5 million", True),
+    ]:
+        assert fits(q, span, 0, len(span)) is ok, span
