@@ -21,14 +21,25 @@ class Flat(qa.HashEmbedder):
         return np.ones((len(texts), self.dim), np.float32) / np.sqrt(self.dim)
 
 
-def test_an_english_question_finds_the_russian_chunk_through_its_words(tmp_path):
+def flat_index(tmp_path, texts: dict[str, str], embedder=None) -> qa.Retriever:
+    """An index of these texts (name -> text), built with `embedder` (Flat by default)."""
     seeds = tmp_path / "s"
-    seeds.mkdir()
-    (seeds / "a.txt").write_text("Завод выпускает ферросплавы и отправляет их в пятьдесят стран.", "utf-8")
-    (seeds / "b.txt").write_text("Средняя зарплата рабочих завода составляет двести тысяч тенге.", "utf-8")
-    flat = Flat(16)
-    qa.build_index(seeds, tmp_path / "i", embedder=flat)
-    retriever = qa.Retriever.load(tmp_path / "i", embedder=flat)
+    seeds.mkdir(exist_ok=True)
+    for name, text in texts.items():
+        (seeds / name).write_text(text, "utf-8")
+    embedder = embedder or Flat(16)
+    qa.build_index(seeds, tmp_path / "i", embedder=embedder)
+    return qa.Retriever.load(tmp_path / "i", embedder=embedder)
+
+
+def test_an_english_question_finds_the_russian_chunk_through_its_words(tmp_path):
+    retriever = flat_index(
+        tmp_path,
+        {
+            "a.txt": "Завод выпускает ферросплавы и отправляет их в пятьдесят стран.",
+            "b.txt": "Средняя зарплата рабочих завода составляет двести тысяч тенге.",
+        },
+    )
     assert retriever.search("What is the average salary of the workers?")[0].source == "b.txt"
     ev = qa.Assistant(retriever).evidence("What is the average salary of the workers?")
     coverage = {ev.texts[s.passage][s.start : s.start + 1]: s.coverage for s in ev.sentences}
@@ -55,30 +66,25 @@ def test_shared_counts_words_translated_spelt_alike_or_named():
 def test_the_best_chunks_are_reweighed_by_the_question_words_they_hold(tmp_path):
     # By the translated words alone "жена", "супруг" win; the chunk naming Luther, Wittenberg
     # and 1525 holds more of the question (retrieve.SHARED_WEIGHT).
-    seeds = tmp_path / "s"
-    seeds.mkdir()
-    (seeds / "a.txt").write_text("Лютер обвенчался с Катариной фон Бора в Виттенберге в 1525 году.", "utf-8")
-    (seeds / "b.txt").write_text("Жена и супруг: в эпоху Реформации супруги венчались в церкви.", "utf-8")
-    flat = Flat(16)
-    qa.build_index(seeds, tmp_path / "i", embedder=flat)
-    retriever = qa.Retriever.load(tmp_path / "i", embedder=flat)
+    retriever = flat_index(
+        tmp_path,
+        {
+            "a.txt": "Лютер обвенчался с Катариной фон Бора в Виттенберге в 1525 году.",
+            "b.txt": "Жена и супруг: в эпоху Реформации супруги венчались в церкви.",
+        },
+    )
     assert retriever.search("Whom did Luther marry in Wittenberg in 1525?")[0].source == "a.txt"
 
 
 def test_a_chunk_of_digits_alone_is_in_no_other_script(tmp_path):
     # A table of years beside Russian texts does not make a Russian question cross-script: the
     # best chunks are not reweighed (retrieve.SHARED_WEIGHT) and rank as without it.
-    seeds = tmp_path / "s"
-    seeds.mkdir()
-    (seeds / "a.txt").write_text(
-        "Завод выпускает ферросплавы. Средняя зарплата рабочих составляет двести тысяч тенге.", "utf-8"
-    )
-    (seeds / "b.txt").write_text("Зарплата рабочих завода выросла, сообщил директор завода.", "utf-8")
-    fake = qa.HashEmbedder(64)
-    question = "Какая средняя зарплата рабочих завода?"
-    qa.build_index(seeds, tmp_path / "i", embedder=fake)
-    alone = [h.source for h in qa.Retriever.load(tmp_path / "i", embedder=fake).search(question)]
-    (seeds / "c.txt").write_text("2019 2020 2021\n120 130 140", "utf-8")
-    qa.build_index(seeds, tmp_path / "i", embedder=fake)
-    hits = [h.source for h in qa.Retriever.load(tmp_path / "i", embedder=fake).search(question)]
+    texts = {
+        "a.txt": "Завод выпускает ферросплавы. Средняя зарплата рабочих составляет двести тысяч тенге.",
+        "b.txt": "Зарплата рабочих завода выросла, сообщил директор завода.",
+    }
+    fake, question = qa.HashEmbedder(64), "Какая средняя зарплата рабочих завода?"
+    alone = [h.source for h in flat_index(tmp_path, texts, fake).search(question)]
+    table = {"c.txt": "2019 2020 2021\n120 130 140"}
+    hits = [h.source for h in flat_index(tmp_path, texts | table, fake).search(question)]
     assert [s for s in hits if s != "c.txt"] == alone
