@@ -26,7 +26,7 @@ when where which while who whom whose why will with would you your
 сколько скока скоко почему зачем каком какие каких каким какое какую который которая которое которые""".split()
 WORD = re.compile(r"\w+", re.UNICODE)  # a word, as every stage cuts them
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_LATIN = re.compile(r"[a-z]")
+_LATIN = re.compile(r"[a-z]", re.I)
 _SURNAME_STEM = 6  # shorter stems ending in -ов/-ев are mostly common words ("слов", "готов" stay)
 
 
@@ -52,6 +52,11 @@ def _stemmers():
 def cyrillic(text: str) -> bool:
     """Is the text (at least partly) in Cyrillic script?"""
     return bool(_CYRILLIC.search(text))
+
+
+def latin(text: str) -> bool:
+    """Does the text hold Latin letters?"""
+    return bool(_LATIN.search(text))
 
 
 def language(text: str | None) -> str:

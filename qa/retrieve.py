@@ -5,7 +5,6 @@ document texts that quotes are cut from."""
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from . import store
 from .bilingual import shared, translate
 from .embedding import Embedder, load_embedder
 from .errors import BadQuestion, IndexMismatch, IndexNotFound, QAError
-from .lexical import Lexical, cognate_keys, cognates, cyrillic, question_names
+from .lexical import Lexical, cognate_keys, cognates, cyrillic, latin, question_names
 from .settings import Settings, load_settings
 from .store import dense
 from .types import Chunk, Document, Hit
@@ -59,7 +58,6 @@ COGNATE_TOP = 20
 # / ru-on-en .73/.67 -> .66/.63).
 SHARED_WEIGHT = 0.3
 SHARED_TOP = 5
-_LATIN = re.compile("[A-Za-z]")
 # Across scripts a single sentence's cosine is a noisier witness than within one: such a chunk's
 # dense score takes this share of its best sentence's cosine and the rest of its chunk vector's.
 # English questions on the Russian XQuAD articles 0-11, rank-1 hits: 1 (best sentence alone)
@@ -233,7 +231,7 @@ class Retriever:
         prior, head = fused.copy(), order[:SHARED_TOP]
         texts = {i: self.stored.chunk(int(pool[i])).text for i in head} if cross[head].any() else {}
         # a chunk of digits alone has no script: only letters of the other one call for this
-        if any(cross[i] and (not cyrillic(q) or _LATIN.search(texts[i])) for i in head):
+        if any(cross[i] and (not cyrillic(q) or latin(texts[i])) for i in head):
             names = question_names(q)
             for i in head:
                 fused[i] += SHARED_WEIGHT * shared(q, texts[i], self.lexical.idf, names)
