@@ -24,6 +24,8 @@ from qa.answer.question import DATE, MONEY, NUMBER, PEOPLE, PERSON, analyse, mea
         ("What temperature does the turbine run at?", NUMBER),  # a measured quantity
         ("Какой скорости достигает поезд?", NUMBER),
         ("В какой год открыли мост?", DATE),
+        ("What was the Costa v ENEL dispute about?", None),  # a name, not "cost"
+        ("Какова ценность этой находки?", None),  # worth, not a price
     ],
 )
 def test_question_kinds(question, kind):
@@ -57,6 +59,9 @@ def test_definitions_and_measures():
         ("How many Huguenots left France?", None),  # a name is the topic
         ("How many people live in Melbourne?", None),  # a measure is checked as one
         ("Кто такой Бекенов?", None),
+        ("What is the salary of the workers?", "salari"),  # a measure named by what is paid
+        ("Какова численность населения Варшавы?", "числен"),
+        ("What was the price of a ticket?", None),  # a price is any sum of money
     ],
 )
 def test_the_attribute_asked_for(question, attribute):

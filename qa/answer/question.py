@@ -47,6 +47,7 @@ _KINDS = (
 # people" question is not answered by "400 млрд тенге"; a number with no unit fits any question
 # but one asking for money (see fits).
 PEOPLE, MONEY, DURATION, SHARE = "people", "money", "duration", "share"
+PAY = "pay"  # no measure of its own (a salary is money), only the kin of the words that ask it
 _MEASURES = (
     (
         PEOPLE,
@@ -76,14 +77,18 @@ _RATE = re.compile(
     _I,
 )
 # "Какая зарплата ...?", "What is the population of ...?", "What was Tesla's salary?": a number
-# asked for by what it measures.
+# asked for by what it measures; English measure words are whole words ("Costa v ENEL" names no
+# cost), and the first one after "what is" is taken ("численность населения").
 _MEASURE_QUESTION = re.compile(
-    r"(?:\b(?:как(?:ой|ая|ое|ую|ова|ов)|what(?:'s| is| was| are| were)(?: the)?)\s+(?:[\w'’]+\s+){0,2}|^\W*(?:а|и|and)?\s*)"
-    r"(?:зарплат|заработн|стоимост|цен[аыуе]|бюджет|доход|населени|численност|возраст|длин[аыуе]|высот[аыуе]"
-    r"|ширин[аыуе]|площад|вес[аеу]?\b|salary|wage|price|cost|budget|income|revenue|population|age\b|length"
-    r"|height|width|weight)",
+    r"(?:\b(?:как(?:ой|ая|ое|ую|ова|ов)|what(?:'s| is| was| are| were)(?: the)?)\s+(?:[\w'’]+\s+){0,2}?|^\W*(?:а|и|and)?\s*)"
+    r"((?:зарплат|заработн|стоимост|цен[аыуе]\b|бюджет|доход|населени|численност|возраст|длин[аыуе]\b|высот[аыуе]\b"
+    r"|ширин[аыуе]\b|площад|вес[аеу]?\b)\w*|(?:salary|salaries|wages?|prices?|costs?|budgets?|incomes?|revenues?"
+    r"|population|age|length|height|width|weight)\b)",
     _I,
 )
+# The measures named by what is paid or counted, not by a unit: "What is the salary?" is not
+# answered by a passage that never names a salary, however many dollars it holds.
+_NAMED = re.compile(r"зарплат|заработн|доход|населени|численност|salar|wage|income|population", _I)
 # "Кто такой Бекенов?", "What is Internet2?": a definition, answered where the entity is introduced.
 _DEFINE = re.compile(
     r"^\s*(?:(?:кто|что)\s+(?:так(?:ой|ая|ое|ие)|есть)\b|(?:who|what)\s+(?:is|was|are|were)\s+(?!the\b)"
@@ -124,6 +129,9 @@ _KIN = {
     MONEY: "сумма суммы сумму инвестиции инвестиций вложения вложений затраты затрат стоимость бюджет "
     "sum sums investment investments spending cost costs budget funding",
     PEOPLE: "население населения жители жителей численность population inhabitants residents",
+    # what someone is paid or earns: no sum of money is a salary unless the passage says so
+    PAY: "зарплата зарплаты зарплату заработная заработной заработок заработка оклад доход доходы дохода "
+    "salary salaries wage wages pay earnings income",
 }
 
 
@@ -205,6 +213,13 @@ _VERB = re.compile(r"(?:л|ла|ло|ли|ет|ит|ют|ут|ат|ят|ся|с�
 def _attribute(question: str, kind: str | None) -> str | None:
     """The stem of the attribute a NUMBER or PERSON question asks for, if it names one."""
     m = (_COUNTED if kind == NUMBER else _ROLE).search(question) if kind in (NUMBER, PERSON) else None
+    if (
+        not m
+        and kind == NUMBER
+        and (named := _MEASURE_QUESTION.search(question))
+        and _NAMED.match(named.group(1))
+    ):
+        return tokenize(named.group(1))[0]  # "What is the salary ...?": the salary
     while m and kind == NUMBER and _ADJECTIVE.search(m.group(1).lower()):  # "сколько различных команд"
         m = _NEXT_WORD.match(question, m.end())
     if not m or (m.group(1)[:1].isupper() and not m.group(1).isupper()):
