@@ -27,6 +27,8 @@ when where which while who whom whose why will with would you your
 WORD = re.compile(r"\w+", re.UNICODE)  # a word, as every stage cuts them
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]", re.I)
+_LOWER_CYRILLIC = re.compile(r"(?<!\w)[\u0430-\u045f]")  # a word opening on a small Cyrillic letter
+_LOWER_LATIN = re.compile(r"(?<!\w)[a-z]")
 _SURNAME_STEM = 6  # shorter stems ending in -ов/-ев are mostly common words ("слов", "готов" stay)
 
 
@@ -50,8 +52,14 @@ def _stemmers():
 
 
 def cyrillic(text: str) -> bool:
-    """Is the text (at least partly) in Cyrillic script?"""
-    return bool(_CYRILLIC.search(text))
+    """Is the text in Cyrillic script? Most of its words in lower case decide: names are often
+    written in the other script ("Who is Бекенов?" is English, "Кто такой Kairat Bekenov?"
+    Russian, and so is an English paragraph quoting one Russian title). Without such words
+    ("БЕКЕНОВ", "Сколько?") most of its letters do."""
+    ru, en = len(_LOWER_CYRILLIC.findall(text)), len(_LOWER_LATIN.findall(text))
+    if ru == en:
+        ru, en = len(_CYRILLIC.findall(text)), len(_LATIN.findall(text))
+    return ru > en
 
 
 def latin(text: str) -> bool:

@@ -42,6 +42,10 @@ def test_a_surname_has_one_stem_in_every_case():
 
 def test_cyrillic_script_is_recognised():
     assert cyrillic("Какой объём?") and cyrillic("Tesla и Эдисон") and not cyrillic("Tesla 1943")
+    # names are often typed in the other script: the words in lower case say the language
+    assert not cyrillic("Who is Бекенов?") and cyrillic("Кто такой Kairat Bekenov?")
+    assert not cyrillic("The novel «Война и мир» was published in 1869.")
+    assert cyrillic("БЕКЕНОВ") and not cyrillic("Industry 4.0") and not cyrillic("")
 
 
 def test_names_and_borrowed_words_are_matched_across_scripts():
