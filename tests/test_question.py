@@ -62,6 +62,7 @@ def test_definitions_and_measures():
         ("What is the salary of the workers?", "salari"),  # a measure named by what is paid
         ("Какова численность населения Варшавы?", "числен"),
         ("What was the price of a ticket?", None),  # a price is any sum of money
+        ("на сколько выросла производительность", None),  # by how much: the verb names no attribute
     ],
 )
 def test_the_attribute_asked_for(question, attribute):

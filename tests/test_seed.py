@@ -134,3 +134,9 @@ def test_an_english_question_naming_a_place_in_russian_is_english(seed_retriever
     # read as Russian it found none of its English words in the Russian text, and was declined
     a = qa.Assistant(seed_retriever).ask("How many countries buy products from Актобе?")
     assert a.found and "50 странах" in a.quotes[0].text
+
+
+def test_by_how_much_is_answered_in_other_words(seed_retriever):
+    # "выросла" is no attribute the passage must name: "позволила повысить производительность"
+    q = qa.Assistant(seed_retriever).ask("на сколько выросла производительность").quotes[0]
+    assert q.text[q.answer_start - q.start : q.answer_end - q.start] == "9%"

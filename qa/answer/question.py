@@ -199,7 +199,9 @@ _COUNT = re.compile(
 # The attribute asked for: the counted thing ("Сколько детей ...", "How many subscribers ...") or
 # the role ("Кто директор ...", "Who is the CEO of ..."), after any adjectives; a capitalised
 # word is a name (the topic), a verb ("Кто изобрёл") or a measure ("how many people") no attribute.
-_COUNTED = re.compile(r"\b(?:сколько|how many)\s+(?:(?:из|of|among)\s+(?:них|them)\s+)?(\w+)", _I)
+# "На сколько выросла производительность?" asks by how much: its verb is said in other words
+# ("позволила повысить"), so it names nothing the passage must hold (the seed declined it).
+_COUNTED = re.compile(r"(?<!на )\b(?:сколько|how many)\s+(?:(?:из|of|among)\s+(?:них|them)\s+)?(\w+)", _I)
 _ROLE = re.compile(
     r"^\W*(?:кто\s+(?:(?:был[аио]?|будет|является|стал[аио]?|нынешний|текущий|первым|первый|последним)\s+)*"
     r"|who\s+(?:is|was|are|were)\s+(?:(?:the|a|an|current|first|last)\s+)*)(\w+)",
