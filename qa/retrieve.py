@@ -90,6 +90,17 @@ def clean_question(question: str) -> str:
     return q
 
 
+def model_form(question: str) -> str:
+    """The question as the model reads it: opening on a capital letter and closing on a mark,
+    as the questions every cosine threshold was fitted on do. Typed in lower case with no "?",
+    a question reads nearer to everything, and fewer absent ones were declined. Held-back XQuAD
+    questions so typed, near-absent declined ru / en / English on Russian / Russian on English
+    (>= .95 answered): as typed .694/.760/.289/.421, in this form .802/.810/.562/.488 (as written,
+    with capitals and "?": .769/.835/.570/.496)."""
+    q = question[:1].upper() + question[1:]
+    return q if q.endswith(("?", ".", "!", "…")) else f"{q}?"
+
+
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k highest of these non-negative scores (unordered), in linear time. Over
     many scores only those reaching the k-th best of every TOP_SAMPLE-th take part: at least k
@@ -201,7 +212,7 @@ class Retriever:
         """Fused candidates, best first."""
         q = clean_question(question)
         if qvec is None:
-            qvec = self.embedder.embed_queries([q])[0]
+            qvec = self.embedder.embed_queries([model_form(q)])[0]
         if self.stored.vectors.ntotal == 0:
             return []
         top = self.dense_top(qvec)
@@ -268,7 +279,7 @@ class Retriever:
     def search_many(self, queries: Sequence[str], k: int | None = None) -> list[list[Hit]]:
         """search for many queries, embedding them in one batch."""
         cleaned = [clean_question(q) for q in queries]
-        vecs = self.embedder.embed_queries(cleaned) if cleaned else []
+        vecs = self.embedder.embed_queries([model_form(q) for q in cleaned]) if cleaned else []
         k = k or self.settings.k
         return [[self.hit(c) for c in self.candidates(q, v)[:k]] for q, v in zip(cleaned, vecs, strict=True)]
 

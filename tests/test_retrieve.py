@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import qa
-from qa.retrieve import TOP_SAMPLE, _top, clean_question, fuse
+from qa.retrieve import TOP_SAMPLE, _top, clean_question, fuse, model_form
 from tests.conftest import assert_exact
 
 
@@ -22,6 +22,13 @@ def test_search_returns_exact_hits(retriever):
 def test_search_many_matches_search(retriever):
     qs = ["museum paintings", "мост через реку"]
     assert retriever.search_many(qs, k=2) == [retriever.search(q, k=2) for q in qs]
+
+
+def test_the_model_reads_a_question_as_written():
+    # the cosine thresholds were fitted on questions with a capital and a question mark
+    assert model_form("how many plants were modernised") == "How many plants were modernised?"
+    assert model_form("сколько стоит?") == "Сколько стоит?"
+    assert model_form("Tell me about the plant.") == "Tell me about the plant."
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "?!...", "\x00\x01"])

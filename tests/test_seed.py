@@ -140,3 +140,12 @@ def test_by_how_much_is_answered_in_other_words(seed_retriever):
     # "выросла" is no attribute the passage must name: "позволила повысить производительность"
     q = qa.Assistant(seed_retriever).ask("на сколько выросла производительность").quotes[0]
     assert q.text[q.answer_start - q.start : q.answer_end - q.start] == "9%"
+
+
+def test_a_question_typed_in_lower_case_without_a_mark_reads_as_written(seed_retriever):
+    # typed so, it read nearer to the sentence about the 10 plants still to come
+    assistant = qa.Assistant(seed_retriever)
+    typed, written = (
+        assistant.ask(q) for q in ("how many plants were modernised", "How many plants were modernised?")
+    )
+    assert typed.quotes[0] == written.quotes[0] and "модернизировано 10 предприятий" in typed.quotes[0].text
