@@ -137,16 +137,17 @@ def _name_key(word: str) -> str:
     return skeleton(_POSSESSIVE.sub("", word))
 
 
+def names(text: str) -> frozenset[str]:
+    """Skeletons of the names (capitalised content words) in text."""
+    return frozenset(
+        k for m in _CAPITALISED.finditer(text) if tokenize(m.group()) and (k := _name_key(m.group()))
+    )
+
+
 def question_names(question: str) -> frozenset[str]:
     """Skeletons of the names a question mentions (its capitalised first word aside: "During")."""
     rest = question.split(maxsplit=1)[1:]
-    return (
-        frozenset(
-            k for m in _CAPITALISED.finditer(rest[0]) if tokenize(m.group()) and (k := _name_key(m.group()))
-        )
-        if rest
-        else frozenset()
-    )
+    return names(rest[0]) if rest else frozenset()
 
 
 def same_name(a: str, b: str) -> bool:

@@ -32,6 +32,11 @@ def test_question_kinds(question, kind):
     assert analyse(question).kind == kind
 
 
+def test_a_person_asked_for_in_lower_case_is_named():
+    assert analyse("кто такой бекенов").names == analyse("Кто такой Бекенов?").names != frozenset()
+    assert analyse("what is photosynthesis").names == frozenset()  # a thing, perhaps no name
+
+
 def test_definitions_and_measures():
     assert analyse("Кто такой Бекенов?").define and analyse("What is Internet2?").define
     assert not analyse("What is the population of Melbourne?").define

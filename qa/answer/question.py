@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from ..bilingual import translate
-from ..lexical import question_names, tokenize
+from ..lexical import names, question_names, tokenize
 
 NUMBER, DATE, PERSON = "number", "date", "person"
 
@@ -178,13 +178,18 @@ def analyse(question: str, previous: str = "") -> Question:
     own = frozenset(tokenize(question)) - frozenset(tokenize(previous)) if previous else frozenset()
     m = _COUNT.search(question) if kind == NUMBER and measure is None else None
     count = bool(m) and not (m.group(1) and _VERB.search(m.group(1).lower()))
+    named = question_names(question)
+    # "кто такой бекенов", typed in lower case, asks for a person by name ("what is X" may ask for
+    # a thing that no capital marks: "What is photosynthesis?")
+    if not named and kind == PERSON and (d := _DEFINE.search(question)):
+        named = names(question[d.end() :].title())
     return Question(
         kind,
         kind != NUMBER and bool(_DEFINE.search(question)),  # "What was Warsaw's population?" asks a number
         stems,
         measure,
         attribute,
-        question_names(question),
+        named,
         count,
         own,
         frozenset(translate(search_query(question, previous))),
