@@ -146,12 +146,22 @@ def not_found(lang: str, work: Path, question_lang: str | None = None) -> dict:
     return _rates(lang, question_lang or lang, score(_index(seeds), gold))
 
 
-def near_absent(lang: str, work: Path, question_lang: str | None = None) -> dict:
+def typed(gold: list[dict]) -> list[dict]:
+    """The questions as many people type them: in lower case, with no question mark."""
+    return [dict(g, question=g["question"].lower().rstrip(" ?")) for g in gold]
+
+
+def near_absent(lang: str, work: Path, question_lang: str | None = None) -> list[dict]:
     """Every article indexed with every other paragraph dropped (same topic, the asked fact
-    gone); ask the held-back questions: those of dropped paragraphs should get found=False."""
+    gone); ask the held-back questions, as written and as typed: those of dropped paragraphs
+    should get found=False."""
     seeds, gold = corpus(lang, work / f"near-{lang}-{question_lang or lang}", lambda i, j: j % 2 == 0)
     gold = held(gold if question_lang in (None, lang) else asked_in(gold, question_lang, work))
-    return _rates(lang, question_lang or lang, score(_index(seeds), gold))
+    retriever, asked = _index(seeds), question_lang or lang
+    return [
+        _rates(lang, asked, score(retriever, gold)),
+        _rates(lang, f"{asked}, typed", score(retriever, typed(gold))),
+    ]
 
 
 def natural(work: Path) -> tuple[list[dict], list[dict]]:
@@ -209,10 +219,10 @@ def main() -> str:
             not_found("en", work, "ru"),
         ]
         near = [
-            near_absent("en", work),
-            near_absent("ru", work),
-            near_absent("ru", work, "en"),
-            near_absent("en", work, "ru"),
+            *near_absent("en", work),
+            *near_absent("ru", work),
+            *near_absent("ru", work, "en"),
+            *near_absent("en", work, "ru"),
         ]
         nat, kinds = natural(work)
     ratios = []
@@ -236,7 +246,8 @@ def main() -> str:
         "",
         "Not found, near-absent (every article indexed with every other paragraph dropped; held-back",
         "questions; span_hit@1, quote_hit@1 over those whose paragraph is there; answer_precision: of the",
-        "first quotes marking an answer span, the share whose span overlaps the gold answer):",
+        "first quotes marking an answer span, the share whose span overlaps the gold answer; typed: the",
+        "same questions in lower case with no question mark):",
         "",
         table(
             near,
