@@ -155,3 +155,9 @@ def test_a_question_typed_in_lower_case_without_a_mark_reads_as_written(seed_ret
         assistant.ask(q) for q in ("how many plants were modernised", "How many plants were modernised?")
     )
     assert typed.quotes[0] == written.quotes[0] and "модернизировано 10 предприятий" in typed.quotes[0].text
+
+
+def test_a_per_cent_sign_is_the_percent_asked_for(seed_retriever):
+    # no word of the question but "percent" is in the sentence, as "%": it was declined
+    a = qa.Assistant(seed_retriever).ask("What percent did injuries drop?")
+    assert a.found and "травматизма на 5%" in a.quotes[0].text

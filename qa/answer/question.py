@@ -129,6 +129,8 @@ _KIN = {
     MONEY: "сумма суммы сумму инвестиции инвестиций вложения вложений затраты затрат стоимость бюджет "
     "sum sums investment investments spending cost costs budget funding",
     PEOPLE: "население населения жители жителей численность population inhabitants residents",
+    # "%" names a share as well (evidence._stems): "What percent did injuries drop?" finds "на 5%"
+    SHARE: "процент процента процентов проценты percent percentage percents",
     # what someone is paid or earns: no sum of money is a salary unless the passage says so
     PAY: "зарплата зарплаты зарплату заработная заработной заработок заработка оклад доход доходы дохода "
     "salary salaries wage wages pay earnings income",
