@@ -35,12 +35,18 @@ def test_question_kinds(question, kind):
 def test_a_person_asked_for_in_lower_case_is_named():
     assert analyse("кто такой бекенов").names == analyse("Кто такой Бекенов?").names != frozenset()
     assert analyse("what is photosynthesis").names == frozenset()  # a thing, perhaps no name
+    assert analyse("Кто такие гребневики?").names == frozenset()  # a kind of animal
 
 
 def test_definitions_and_measures():
     assert analyse("Кто такой Бекенов?").define and analyse("What is Internet2?").define
     assert not analyse("What is the population of Melbourne?").define
     assert analyse("Сколько человек живёт в области?").measure == PEOPLE
+    assert (
+        analyse("How many workers does the plant have?").measure
+        == PEOPLE
+        == analyse("Сколько сотрудников?").measure
+    )
     assert analyse("How much did the tickets cost?").measure == MONEY
     assert analyse("Сколько денег вложат в модернизацию за пять лет?").measure == MONEY  # not the years
     assert analyse("How much money was spent?").measure == MONEY

@@ -125,6 +125,7 @@ def test_questions_from_the_issue(seed_retriever):
         "When was the Aktobe ferroalloy plant founded?",
         "How many people live in Aktobe region?",  # not "10 предприятий": enterprises are no people
         "What is the salary of the workers?",  # not the productivity in dollars: no salary is named
+        "How many workers does the region have?",  # workers are people, "10 предприятий" are not
     ]:
         assert not assistant.ask(absent).found, absent
 

@@ -51,7 +51,8 @@ PAY = "pay"  # no measure of its own (a salary is money), only the kin of the wo
 _MEASURES = (
     (
         PEOPLE,
-        r"человек|люд(?:и|ей)|жител\w*|населени\w*|численност\w*|people|persons|inhabitants|residents|population",
+        r"человек|люд(?:и|ей)|жител\w*|населени\w*|численност\w*|работник\w*|сотрудник\w*|рабочи[хем]\w*"
+        r"|people|persons|inhabitants|residents|population|workers|employees|staff",
     ),
     (
         MONEY,
@@ -95,6 +96,9 @@ _DEFINE = re.compile(
     r"(?=(?:\S+\s+){0,3}\S+\s*\??\s*$))",
     _I,
 )
+
+
+_ONE = re.compile(r"\b(?:такой|такая|is|was)\b", _I)  # one person, not a kind ("кто такие", "who are")
 
 
 # A follow-up opening on a question word of its own ("а где он жил?" after "Когда умер Тесла?")
@@ -182,8 +186,10 @@ def analyse(question: str, previous: str = "") -> Question:
     count = bool(m) and not (m.group(1) and _VERB.search(m.group(1).lower()))
     named = question_names(question)
     # "кто такой бекенов", typed in lower case, asks for a person by name ("what is X" may ask for
-    # a thing that no capital marks: "What is photosynthesis?")
-    if not named and kind == PERSON and (d := _DEFINE.search(question)):
+    # a thing that no capital marks: "What is photosynthesis?", and "кто такие гребневики?" for
+    # a kind of animal)
+    d = _DEFINE.search(question) if not named and kind == PERSON else None
+    if d and _ONE.search(d.group()):
         named = names(question[d.end() :].title())
     return Question(
         kind,
