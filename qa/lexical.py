@@ -137,6 +137,11 @@ def _name_key(word: str) -> str:
     return skeleton(_POSSESSIVE.sub("", word))
 
 
+def capitalised(text: str) -> list[str]:
+    """The capitalised words of text: its names (and the first word of each sentence)."""
+    return _CAPITALISED.findall(text)
+
+
 def names(text: str) -> frozenset[str]:
     """Skeletons of the names (capitalised content words) in text."""
     return frozenset(

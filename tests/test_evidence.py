@@ -60,6 +60,13 @@ def test_a_word_naming_a_measure_is_found_by_another_naming_it(plant):
     assert ev.text(ev.order[0]).startswith("Общая сумма") and best.coverage == 1.0
 
 
+def test_a_sentence_opening_on_a_pronoun_names_whom_the_one_before_names(plant):
+    # "It consisted of 402 people." speaks of the settlement David Collins founded
+    ev = qa.Assistant(plant).evidence("How many came with Collins?")
+    it = next(s for i, s in enumerate(ev.sentences) if ev.text(i).startswith("It consisted"))
+    assert it.coverage > 0
+
+
 def test_who_is_needs_the_name_in_the_quote():
     # An English "who is" on a Russian text has only the name to go by: a close cosine to a
     # sentence that never names the person is no answer.
