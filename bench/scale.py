@@ -21,6 +21,7 @@ import numpy as np
 
 import qa
 from qa import store
+from qa.retrieve import model_form
 
 SYLLABLES = [
     "ка",
@@ -118,7 +119,7 @@ def tier(chunks: int, work: Path, phase: str) -> dict:
         t = time.perf_counter()
         ret.search(q, k=10)
         s_ms.append((time.perf_counter() - t) * 1000)
-        qv = embedder.embed_queries([q])[0]
+        qv = embedder.embed_queries([model_form(q)])[0]
         t = time.perf_counter()
         ret.lexical.scores(q)
         bm25_ms.append((time.perf_counter() - t) * 1000)
@@ -137,7 +138,9 @@ def tier(chunks: int, work: Path, phase: str) -> dict:
     recall, sweep = None, None
     index_kind = type(ret.stored.vectors).__name__
     if ret.stored.vectors.ntotal > store.EXACT_MAX:
-        recall, sweep = ann_recall(ret.stored.vectors, embedder.embed_queries(questions[:100]))
+        recall, sweep = ann_recall(
+            ret.stored.vectors, embedder.embed_queries([model_form(q) for q in questions[:100]])
+        )
     return {
         "load_s": round(load_s, 2),
         "search_ms_p50": pct(s_ms, 50),

@@ -52,14 +52,22 @@ def _stemmers():
 
 
 def cyrillic(text: str) -> bool:
-    """Is the text in Cyrillic script? Most of its words in lower case decide: names are often
-    written in the other script ("Who is Бекенов?" is English, "Кто такой Kairat Bekenov?"
-    Russian, and so is an English paragraph quoting one Russian title). Without such words
-    ("БЕКЕНОВ", "Сколько?") most of its letters do."""
-    ru, en = len(_LOWER_CYRILLIC.findall(text)), len(_LOWER_LATIN.findall(text))
-    if ru == en:
-        ru, en = len(_CYRILLIC.findall(text)), len(_LATIN.findall(text))
-    return ru > en
+    """Is the text in Cyrillic script? Where both scripts are in it (names and terms are often
+    written in the other one), its function words decide: "Что такое machine learning?" and
+    "Кто такой Kairat Bekenov?" are Russian, "Who is Бекенов?" and an English paragraph quoting
+    a Russian title English; then its words in lower case, then its letters."""
+    ru, en = _CYRILLIC.search(text), _LATIN.search(text)
+    if not (ru and en):
+        return bool(ru)
+    stop = _stemmers()[2]
+    function = [w for w in forms(text) if w in stop]
+    counts = (
+        (sum(1 for w in function if _CYRILLIC.match(w)), sum(1 for w in function if not _CYRILLIC.match(w))),
+        (len(_LOWER_CYRILLIC.findall(text)), len(_LOWER_LATIN.findall(text))),
+        (len(_CYRILLIC.findall(text)), len(_LATIN.findall(text))),
+    )
+    ru_n, en_n = next((c for c in counts if c[0] != c[1]), counts[-1])
+    return ru_n > en_n
 
 
 def latin(text: str) -> bool:
@@ -68,7 +76,7 @@ def latin(text: str) -> bool:
 
 
 def language(text: str | None) -> str:
-    """The language qa answers text in: "ru" when it has Cyrillic letters, else "en"."""
+    """The language qa answers text in: "ru" when it is in Cyrillic script (cyrillic), else "en"."""
     return "ru" if cyrillic(text or "") else "en"
 
 

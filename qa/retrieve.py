@@ -98,7 +98,7 @@ def model_form(question: str) -> str:
     (>= .95 answered): as typed .694/.760/.289/.421, in this form .802/.810/.562/.488 (as written,
     with capitals and "?": .769/.835/.570/.496)."""
     q = question[:1].upper() + question[1:]
-    return q if q.endswith(("?", ".", "!", "…")) else f"{q}?"
+    return q if q.rstrip("»\"'”)]").endswith(("?", ".", "!", "…")) else f"{q}?"
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:

@@ -13,7 +13,10 @@ def plant(tmp_path, fake):
     seeds.mkdir()
     (seeds / "plant.txt").write_text(
         "Актюбинский завод ферросплавов вошёл в число модернизированных предприятий региона. "
-        "Общая сумма модернизации составила 6 млрд тенге.\n\n"
+        "Общая сумма модернизации составила 6 млрд тенге.",
+        encoding="utf-8",
+    )
+    (seeds / "settlement.txt").write_text(
         "The first European settlement in the area was founded by David Collins at Sullivan Bay. "
         "It consisted of 402 people.",
         encoding="utf-8",
@@ -65,6 +68,13 @@ def test_a_sentence_opening_on_a_pronoun_names_whom_the_one_before_names(plant):
     ev = qa.Assistant(plant).evidence("How many came with Collins?")
     it = next(s for i, s in enumerate(ev.sentences) if ev.text(i).startswith("It consisted"))
     assert it.coverage > 0
+
+
+def test_a_pronoun_is_a_whole_capitalised_word():
+    from qa.answer.evidence import _PRONOUN
+
+    assert _PRONOUN.match("Он родился в 1726 году.") and _PRONOUN.match("It consisted of 402 people.")
+    assert not any(_PRONOUN.match(t) for t in ["IT-компании региона", "Им. Ленина", "Item 4", "Italy"])
 
 
 def test_who_is_needs_the_name_in_the_quote():

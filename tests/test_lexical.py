@@ -46,6 +46,8 @@ def test_cyrillic_script_is_recognised():
     assert not cyrillic("Who is Бекенов?") and cyrillic("Кто такой Kairat Bekenov?")
     assert not cyrillic("The novel «Война и мир» was published in 1869.")
     assert cyrillic("БЕКЕНОВ") and not cyrillic("Industry 4.0") and not cyrillic("")
+    # terms in English inside a Russian question: its function words say Russian
+    assert cyrillic("Что такое machine learning?") and cyrillic("Сколько стоит iPhone 15 Pro Max?")
 
 
 def test_names_and_borrowed_words_are_matched_across_scripts():

@@ -71,7 +71,10 @@ def test_definitions_and_measures():
         ("How many people live in Melbourne?", None),  # a measure is checked as one
         ("Кто такой Бекенов?", None),
         ("What is the salary of the workers?", "salari"),  # a measure named by what is paid
-        ("Какова численность населения Варшавы?", "числен"),
+        ("Какой средний доход у жителей?", "доход"),
+        ("Какова численность населения Варшавы?", None),  # a population is any count of people
+        ("Какова доходность облигаций?", None),  # a yield, not an income
+        ("На сколько мест рассчитан стадион?", "мест"),  # a count of seats
         ("What was the price of a ticket?", None),  # a price is any sum of money
         ("на сколько выросла производительность", None),  # by how much: the verb names no attribute
     ],

@@ -29,6 +29,7 @@ def test_the_model_reads_a_question_as_written():
     assert model_form("how many plants were modernised") == "How many plants were modernised?"
     assert model_form("сколько стоит?") == "Сколько стоит?"
     assert model_form("Tell me about the plant.") == "Tell me about the plant."
+    assert model_form("«Кто такой Бекенов?»") == "«Кто такой Бекенов?»"
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "?!...", "\x00\x01"])
