@@ -27,8 +27,11 @@ when where which while who whom whose why will with would you your
 WORD = re.compile(r"\w+", re.UNICODE)  # a word, as every stage cuts them
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]", re.I)
-_LOWER_CYRILLIC = re.compile(r"(?<!\w)[\u0430-\u045f]")  # a word opening on a small Cyrillic letter
-_LOWER_LATIN = re.compile(r"(?<!\w)[a-z]")
+_CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]+")
+_LATIN_WORD = re.compile(r"[a-z]+", re.I)
+CLEAR = (
+    4  # a text with this many times more words in one script is in it (a Russian chunk naming "Восход-Oriel")
+)
 _SURNAME_STEM = 6  # shorter stems ending in -ов/-ев are mostly common words ("слов", "готов" stay)
 
 
@@ -53,21 +56,23 @@ def _stemmers():
 
 def cyrillic(text: str) -> bool:
     """Is the text in Cyrillic script? Where both scripts are in it (names and terms are often
-    written in the other one), its function words decide: "Что такое machine learning?" and
-    "Кто такой Kairat Bekenov?" are Russian, "Who is Бекенов?" and an English paragraph quoting
-    a Russian title English; then its words in lower case, then its letters."""
-    ru, en = _CYRILLIC.search(text), _LATIN.search(text)
-    if not (ru and en):
-        return bool(ru)
+    written in the other one), the script of most of its words decides when it has CLEAR times
+    more of them; else its function words do ("Что такое machine learning?" and "Кто такой
+    Kairat Bekenov?" are Russian, "Who is Бекенов?" English), then its words in lower case, then
+    its letters."""
+    if not (_CYRILLIC.search(text) and _LATIN.search(text)):
+        return bool(_CYRILLIC.search(text))
+    ru, en = _CYRILLIC_WORD.findall(text), _LATIN_WORD.findall(text)
+    if max(len(ru), len(en)) >= CLEAR * min(len(ru), len(en)):
+        return len(ru) > len(en)
     stop = _stemmers()[2]
-    function = [w for w in forms(text) if w in stop]
     counts = (
-        (sum(1 for w in function if _CYRILLIC.match(w)), sum(1 for w in function if not _CYRILLIC.match(w))),
-        (len(_LOWER_CYRILLIC.findall(text)), len(_LOWER_LATIN.findall(text))),
-        (len(_CYRILLIC.findall(text)), len(_LATIN.findall(text))),
+        (sum(w.lower().replace("ё", "е") in stop for w in ru), sum(w.lower() in stop for w in en)),
+        (sum(w[0].islower() for w in ru), sum(w[0].islower() for w in en)),
+        (sum(map(len, ru)), sum(map(len, en))),
     )
-    ru_n, en_n = next((c for c in counts if c[0] != c[1]), counts[-1])
-    return ru_n > en_n
+    n_ru, n_en = next((c for c in counts if c[0] != c[1]), counts[-1])
+    return n_ru > n_en
 
 
 def latin(text: str) -> bool:
