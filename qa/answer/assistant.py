@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from ..lexical import tokenize
 from ..retrieve import Retriever, clean_question
 from ..types import Answer, Chunk, Quote
-from . import evidence, spans
+from . import evidence, spans, verdict
 from .evidence import Evidence
 from .question import search_query
 from .text import answer_text, not_found_text
@@ -83,7 +83,7 @@ class Assistant:
         if ev is None:
             return Answer(q, not_found_text(q, None), False)
         best = ev.sentences[ev.order[0]].score
-        if not evidence.found(ev, self.retriever.embedder.name):
+        if not verdict.found(ev, self.retriever.embedder.name):
             closest = self._quote(ev, ev.order[0], answer=False)
             return Answer(q, not_found_text(q, closest), False, (), closest)
         quotes: list[Quote] = []

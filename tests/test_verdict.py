@@ -1,0 +1,34 @@
+"""The verdict: whether the evidence answers the question at all, or "not found"."""
+
+from qa.answer.evidence import Evidence, Sentence
+from qa.answer.question import analyse
+from qa.answer.verdict import found
+
+MODEL = "multilingual-e5-small-q4"
+
+
+def test_who_is_needs_the_name_in_the_quote():
+    # An English "who is" on a Russian text has only the name to go by: a close cosine to a
+    # sentence that never names the person is no answer.
+    def ev(question: str, text: str) -> Evidence:
+        sent = (Sentence(0, len(text), 1.0, 0, 0.0, 0.9),)
+        return Evidence(analyse(question), sent, (0,), (0,), (text,), 0.9, True, 0.0)
+
+    assert not found(ev("Who is Ivanov?", "Отчёт подготовил пресс-центр акимата области."), MODEL)
+    assert found(
+        ev("Who is Bekenov?", "По данным заместителя акима Кайрата БЕКЕНОВА, планы выполнены."), MODEL
+    )
+
+
+def test_across_scripts_the_cosine_needs_the_question_words_found():
+    # An English question on Russian text: a cosine that the topic alone reaches is no answer
+    # unless the passage holds the question's words (bilingual.shared).
+    text = "Комбинат основан в 1943 году на месте посёлка."
+
+    def ev(cosine: float, across: float) -> Evidence:
+        sent = (Sentence(0, len(text), 1.0, 0, 0.0, cosine),)
+        return Evidence(analyse("Why was the plant built?"), sent, (0,), (0,), (text,), cosine, True, across)
+
+    assert not found(ev(0.78, 0.0), MODEL)
+    assert found(ev(0.78, 0.3), MODEL)
+    assert found(ev(0.83, 0.0), MODEL)
