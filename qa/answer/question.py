@@ -98,8 +98,6 @@ _DEFINE = re.compile(
     r"(?=(?:\S+\s+){0,3}\S+\s*\??\s*$))",
     _I,
 )
-
-
 _ONE = re.compile(r"\b(?:такой|такая|is|was)\b", _I)  # one person, not a kind ("кто такие", "who are")
 
 
@@ -186,16 +184,21 @@ def analyse(question: str, previous: str = "") -> Question:
     own = frozenset(tokenize(question)) - frozenset(tokenize(previous)) if previous else frozenset()
     m = _COUNT.search(question) if kind == NUMBER and measure is None else None
     count = bool(m) and not (m.group(1) and _VERB.search(m.group(1).lower()))
-    named = question_names(question)
+    named, d = question_names(question), _DEFINE.search(question)
     # "кто такой бекенов", typed in lower case, asks for a person by name ("what is X" may ask for
     # a thing that no capital marks: "What is photosynthesis?", and "кто такие гребневики?" for
     # a kind of animal)
-    d = _DEFINE.search(question) if not named and kind == PERSON else None
-    if d and _ONE.search(d.group()) and (who := question[d.end() :].split()[:1]):
+    if (
+        not named
+        and kind == PERSON
+        and d
+        and _ONE.search(d.group())
+        and (who := question[d.end() :].split()[:1])
+    ):
         named = names(who[0].title())  # the first word: "who is bekenov working for"
     return Question(
         kind,
-        kind != NUMBER and bool(_DEFINE.search(question)),  # "What was Warsaw's population?" asks a number
+        kind != NUMBER and bool(d),  # "What was Warsaw's population?" asks a number
         stems,
         measure,
         attribute,
