@@ -60,8 +60,9 @@ def cyrillic(text: str) -> bool:
     more of them; else its function words do ("Что такое machine learning?" and "Кто такой
     Kairat Bekenov?" are Russian, "Who is Бекенов?" English), then its words in lower case, then
     its letters."""
-    if not (_CYRILLIC.search(text) and _LATIN.search(text)):
-        return bool(_CYRILLIC.search(text))
+    letter = _CYRILLIC.search(text)
+    if not (letter and _LATIN.search(text)):
+        return bool(letter)
     ru, en = _CYRILLIC_WORD.findall(text), _LATIN_WORD.findall(text)
     if max(len(ru), len(en)) >= CLEAR * min(len(ru), len(en)):
         return len(ru) > len(en)

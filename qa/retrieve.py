@@ -194,6 +194,10 @@ class Retriever:
             self._script[i] = cyrillic(self.stored.chunk(int(i)).text)
         return self._script[pool] == 1
 
+    def in_cyrillic(self, i: int) -> bool:
+        """Is chunk i in Cyrillic script (lexical.cyrillic, looked at once per chunk)?"""
+        return bool(self._cyrillic(np.array([i]))[0])
+
     def sentence_sims(
         self, pool: np.ndarray, qvec: np.ndarray, chunks: bool = True
     ) -> tuple[list[np.ndarray], np.ndarray | None]:
@@ -223,11 +227,12 @@ class Retriever:
         # the question's words in the other script score the chunks written in it
         translated = self.lexical.stem_scores(translate(q))
         other = _top(translated, POOL) if translated.any() else np.zeros(0, np.int64)
-        other = other[self._cyrillic(other) != cyrillic(q)]
+        ru = cyrillic(q)
+        other = other[self._cyrillic(other) != ru]
         pool = np.union1d(np.union1d(top, best), other).astype(np.int64)
         # A chunk is as relevant as its best sentence: a long paragraph's one answering sentence
         # is diluted in the paragraph vector (+2-3 points of rank-1 hits, see DENSE_WEIGHT).
-        cross = self._cyrillic(pool) != cyrillic(q)
+        cross = self._cyrillic(pool) != ru
         sims, chunk = self.sentence_sims(pool, qvec, chunks=bool(cross.any()))
         dense = np.array([s.max() for s in sims])  # every chunk has at least one sentence
         if chunk is not None:
@@ -242,7 +247,7 @@ class Retriever:
         prior, head = fused.copy(), order[:SHARED_TOP]
         texts = {i: self.stored.chunk(int(pool[i])).text for i in head} if cross[head].any() else {}
         # a chunk of digits alone has no script: only letters of the other one call for this
-        if any(cross[i] and (not cyrillic(q) or latin(texts[i])) for i in head):
+        if any(cross[i] and (not ru or latin(texts[i])) for i in head):
             names = question_names(q)
             for i in head:
                 fused[i] += SHARED_WEIGHT * shared(q, texts[i], self.lexical.idf, names)

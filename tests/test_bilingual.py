@@ -2,6 +2,7 @@
 that chunks in the other script are ranked and covered by them."""
 
 import numpy as np
+import pytest
 
 import qa
 from qa.bilingual import translate
@@ -32,16 +33,33 @@ def flat_index(tmp_path, texts: dict[str, str], embedder=None) -> qa.Retriever:
     return qa.Retriever.load(tmp_path / "i", embedder=embedder)
 
 
-def test_an_english_question_finds_the_russian_chunk_through_its_words(tmp_path):
-    retriever = flat_index(
-        tmp_path,
-        {
-            "a.txt": "Завод выпускает ферросплавы и отправляет их в пятьдесят стран.",
-            "b.txt": "Средняя зарплата рабочих завода составляет двести тысяч тенге.",
-        },
-    )
-    assert retriever.search("What is the average salary of the workers?")[0].source == "b.txt"
-    ev = qa.Assistant(retriever).evidence("What is the average salary of the workers?")
+SALARY = {
+    "a.txt": "Завод выпускает ферросплавы и отправляет их в пятьдесят стран.",
+    "b.txt": "Средняя зарплата рабочих завода составляет двести тысяч тенге.",
+}
+# By the translated words alone "жена", "супруг" win; the chunk naming Luther, Wittenberg and 1525
+# holds more of the question (retrieve.SHARED_WEIGHT).
+MARRIAGE = {
+    "a.txt": "Лютер обвенчался с Катариной фон Бора в Виттенберге в 1525 году.",
+    "b.txt": "Жена и супруг: в эпоху Реформации супруги венчались в церкви.",
+}
+
+
+@pytest.mark.parametrize(
+    ("texts", "question", "first"),
+    [
+        (SALARY, "What is the average salary of the workers?", "b.txt"),
+        (MARRIAGE, "Whom did Luther marry in Wittenberg in 1525?", "a.txt"),
+    ],
+)
+def test_an_english_question_ranks_the_russian_chunk_holding_its_words_first(
+    tmp_path, texts, question, first
+):
+    assert flat_index(tmp_path, texts).search(question)[0].source == first
+
+
+def test_an_english_question_covers_the_russian_sentence_through_its_words(tmp_path):
+    ev = qa.Assistant(flat_index(tmp_path, SALARY)).evidence("What is the average salary of the workers?")
     coverage = {ev.texts[s.passage][s.start : s.start + 1]: s.coverage for s in ev.sentences}
     assert coverage["С"] > coverage["З"] == 0
 
@@ -61,19 +79,6 @@ def test_shared_counts_words_translated_spelt_alike_or_named():
     assert shared(question, "Лютер написал это.", one, analyse(question).names) == 1 / 3
     # Latin letters in a Russian text, and a word translated
     assert shared("When was Chivas USA suspended?", "Клуб Чивас USA приостановил игры.", one) == 2 / 3
-
-
-def test_the_best_chunks_are_reweighed_by_the_question_words_they_hold(tmp_path):
-    # By the translated words alone "жена", "супруг" win; the chunk naming Luther, Wittenberg
-    # and 1525 holds more of the question (retrieve.SHARED_WEIGHT).
-    retriever = flat_index(
-        tmp_path,
-        {
-            "a.txt": "Лютер обвенчался с Катариной фон Бора в Виттенберге в 1525 году.",
-            "b.txt": "Жена и супруг: в эпоху Реформации супруги венчались в церкви.",
-        },
-    )
-    assert retriever.search("Whom did Luther marry in Wittenberg in 1525?")[0].source == "a.txt"
 
 
 def test_a_chunk_of_digits_alone_is_in_no_other_script(tmp_path):

@@ -258,7 +258,7 @@ def read(
     if q.define:
         order.insert(0, order.pop(order.index(_introduction(out, sources, order[0]))))
     cosine, top_text = _judged(retriever, judged)
-    cross = ru != cyrillic(top_text)
+    cross = ru != retriever.in_cyrillic(judged.index)
     passages = tuple(c.index for c in cands)
     # a follow-up's words include the question it leans on, and so do its names
     names = q.names | lexical.question_names(previous) if previous else q.names
