@@ -77,6 +77,10 @@ def test_definitions_and_measures():
         ("На сколько мест рассчитан стадион?", "мест"),  # a count of seats
         ("What was the price of a ticket?", None),  # a price is any sum of money
         ("на сколько выросла производительность", None),  # by how much: the verb names no attribute
+        ("Когда умер Хаттон?", "умер"),  # the event a date is asked of
+        ("When was the plant founded?", "found"),
+        ("When was the committee established?", None),  # any beginning: too broad to ask
+        ("Когда приехал Тесла?", None),  # no event of a known kind
     ],
 )
 def test_the_attribute_asked_for(question, attribute):

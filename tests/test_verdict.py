@@ -32,3 +32,20 @@ def test_across_scripts_the_cosine_needs_the_question_words_found():
     assert not found(ev(0.78, 0.0), MODEL)
     assert found(ev(0.78, 0.3), MODEL)
     assert found(ev(0.83, 0.0), MODEL)
+
+
+def test_a_date_asked_of_an_event_needs_the_event_named():
+    # "Когда умер Хаттон?" is not answered by the year he published his theory: the passage must
+    # name a death, in either language.
+    def ev(question: str, text: str, cross: bool = False) -> Evidence:
+        sent = (Sentence(0, len(text), 1.0, 0, 0.6, 0.95, typed=True),)
+        return Evidence(analyse(question), sent, (0,), (0,), (text,), 0.95, cross, 0.5)
+
+    published, died = (
+        "Хаттон опубликовал свою теорию в 1785 году.",
+        "Хаттон скончался в 1797 году в Эдинбурге.",
+    )
+    assert not found(ev("Когда умер Хаттон?", published), MODEL)
+    assert found(ev("Когда умер Хаттон?", died), MODEL)
+    assert not found(ev("When did Hutton die?", published, cross=True), MODEL)
+    assert found(ev("When did Hutton die?", died, cross=True), MODEL)
