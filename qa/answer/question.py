@@ -119,7 +119,7 @@ class Question:
     define: bool  # "кто такой X" / "what is X": answered where X is introduced
     stems: frozenset[str]  # its content words, stemmed
     measure: str | None = None  # for a NUMBER: PEOPLE, MONEY, DURATION, SHARE when the question says
-    attribute: str | None = None  # the stem of what is counted, the role, the event ("детей", "директор", "умер")
+    attribute: str | None = None  # stem of what is counted, the role, the event ("детей", "директор", "умер")
     names: frozenset[str] = frozenset()  # skeletons of the names it mentions, for text in another script
     count: bool = False  # "how many X", "сколько X": a count of things, answered by no sum or share
     own: frozenset[str] = frozenset()  # a follow-up's own words, stemmed, that its previous question lacks
