@@ -80,6 +80,10 @@ def test_definitions_and_measures():
         ("Когда умер Хаттон?", "умер"),  # the event a date is asked of
         ("When was the plant founded?", "found"),
         ("When was the committee established?", None),  # any beginning: too broad to ask
+        ("Где похоронен Лютер?", "похорон"),  # a place asked of an event
+        ("Where was Luther buried?", "buri"),
+        ("In what country can the rainforest be found?", None),  # "found" of "find", no founding
+        ("Where did Tesla live?", None),
         ("Когда приехал Тесла?", None),  # no event of a known kind
     ],
 )
