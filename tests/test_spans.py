@@ -211,3 +211,17 @@ def test_how_many_people_is_not_answered_by_a_count_of_other_things():
         ("5 million", True),
     ]:
         assert fits(q, span, 0, len(span)) is ok, span
+
+
+def test_a_deputy_is_no_answer_to_who_holds_the_post():
+    director = analyse("Кто директор завода?")
+    for s in (
+        "По данным заместителя директора завода Ивана Петрова, план выполнен.",
+        "Ivan Petrov, deputy director, spoke.",
+    ):
+        assert not typed(director, s, 0, len(s)), s
+    s = "По данным директора завода Ивана Петрова, план выполнен."
+    assert typed(director, s, 0, len(s))
+    s = "По данным заместителя директора завода Ивана Петрова, план выполнен."
+    assert typed(analyse("Кто заместитель директора?"), s, 0, len(s))  # the post asked for
+    assert typed(analyse("Who is the deputy director?"), s, 0, len(s))  # asked in English

@@ -111,6 +111,14 @@ _PLACE_HEAD = re.compile(  # not those that are also surnames: Church, Hall, Day
 # answer-span hits .318 -> .295, all else unchanged.
 _COUNTS_THINGS = re.compile(rf"\d\s+(?!{_SCALE})[^\W\d_]{{3,}}", _I)
 _ROLE_WORDS = 3  # lowercase words before a name that say who the person is ("заместителя акима области")
+# A post under the one asked for: "Кто аким области?" is not answered by "заместителя акима области
+# Кайрата БЕКЕНОВА" (the seed: "Who is the akim of Aktobe region?" quoted it), "Who is the director?"
+# not by "Ivanov, deputy director". No figure of the fitting or the held-back part moved.
+_UNDER = re.compile(r"(?:заместител|замести|помощник|вице|deputy|vice|assistant)\w*", _I)
+_FRONT = re.compile(
+    rf"(?:[^\W\d_A-ZА-ЯЁ][\w-]*\s+){{1,{_ROLE_WORDS}}}$"
+)  # the lower-case words before a name
+_AFTER_NAME = re.compile(r",\s*(?:the\s+|a\s+)?([^\W\d_]+)")
 # An answer follows the words it answers ("снизить риск ... на 5%", "reduced by 5%"): a question
 # word after a span counts this many times its distance. Right first quotes of the fitting part,
 # spans marked / right (right less wrong): 1 222 / 174 (126), 1.5 221 / 174 (127), 2 222 / 176
@@ -187,6 +195,8 @@ def fits(q: Question, text: str, s: int, e: int) -> bool:
         return False  # "ВФБ", ТОО «Энергосистема», "Второй мировой": no person
     if q.kind == PERSON and q.names and _restates(q.names, core):
         return False  # "Теслы" for "Who were Tesla's partners?": the question's own name, in another script
+    if q.kind == PERSON and q.attribute and _under(q, text, s, e):
+        return False
     if q.kind == NUMBER and re.fullmatch(_YEAR, text[s:e]):
         return False  # "сколько учителей" is not answered by "в 2005 году"
     if q.kind == NUMBER and q.measure:
@@ -197,6 +207,18 @@ def fits(q: Question, text: str, s: int, e: int) -> bool:
     if q.count:
         return measure_of(text[s:e]) not in (MONEY, SHARE)  # "how many plants" is no "9%"
     return True
+
+
+def _under(q: Question, text: str, s: int, e: int) -> bool:
+    """Does the name text[s:e] hold a post under the role asked for (a deputy's, an assistant's),
+    said in the lower-case words right in front of it or after a comma behind it, when the
+    question does not ask for that post?"""
+    front = _FRONT.search(text[max(0, s - 80) : s])
+    words = front.group().split() if front else []
+    if m := _AFTER_NAME.match(text, e):
+        words.append(m.group(1))
+    asked = q.stems | q.translated
+    return any(_UNDER.match(w) and not set(tokenize(w)) & asked for w in words)
 
 
 def _marks(q: Question, span: str) -> bool:
