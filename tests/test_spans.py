@@ -121,6 +121,18 @@ def test_a_time_of_day_answers_when():
     assert [t[a:b] for a, b in candidates(DATE, t)] == ["4:51pm"]
 
 
+def test_a_time_relative_to_now_answers_when():
+    s = "До конца этого года будут модернизированы еще не менее 10 предприятий."
+    assert typed(analyse("Когда закончат модернизацию следующих предприятий?"), s, 0, len(s))
+    t = "The plant will close by the end of next year, and two more in the coming five years."
+    assert [t[a:b] for a, b in candidates(DATE, t)] == ["by the end of next year", "in the coming five years"]
+
+
+def test_a_year_is_no_count_with_or_without_its_word():
+    s = "Зелёные впервые получили места в парламенте в 2014 году."
+    assert not typed(analyse("Сколько мест у зелёных в парламенте?"), s, 0, len(s))
+
+
 def test_a_currency_code_is_the_unit_of_its_number():
     s = "The ticket cost 100 EUR."
     assert s[slice(*answer_span(analyse("How much did the ticket cost?"), s, 0, len(s)))] == "100 EUR"

@@ -31,7 +31,13 @@ _DATE_RE = re.compile(
     r"|\b(?:[01]?\d|2[0-3]):[0-5]\d(?!\d)(?:\s*[ap]\.?m\b\.?)?"
     # seasons and days said in words: "Весной в городе открыли библиотеку" answers "когда"
     r"|\b(?:весн(?:ой|а|у|е)|летом|осен(?:ью|ь)|зим(?:ой|а|у)|вчера|сегодня|завтра|spring|summer|autumn|winter"
-    r"|yesterday|today|tomorrow)\b",
+    r"|yesterday|today|tomorrow)\b"
+    # a time said relative to now: "До конца этого года будут модернизированы" answers "когда" (user
+    # trial 7 on the seed). Fitting part: natural ru first quotes .803 -> .816, nothing else moved.
+    r"|\b(?:до|к)\s+конц[ау]\s+(?:(?:этого|текущего|следующего|прошлого)\s+)?(?:года|месяца)\b"
+    r"|\bв\s+(?:этом|прошлом|следующем|текущем)\s+году\b|\bв\s+ближайшие\s+(?:\w+\s+)?(?:лет|годы|месяцы)\b"
+    r"|\b(?:this|last|next)\s+year\b|\bby\s+the\s+end\s+of\s+(?:the|this|next)\s+year\b"
+    r"|\bin\s+the\s+(?:next|coming)\s+(?:\w+\s+)?years\b",
     _I,
 )
 # number words, "six-time" and "шестикратный" among them (a "six-time Grammy winner" answers "how many
@@ -197,8 +203,11 @@ def fits(q: Question, text: str, s: int, e: int) -> bool:
         return False  # "Теслы" for "Who were Tesla's partners?": the question's own name, in another script
     if q.kind == PERSON and q.attribute and _under(q, text, s, e):
         return False
-    if q.kind == NUMBER and re.fullmatch(_YEAR, text[s:e]):
-        return False  # "сколько учителей" is not answered by "в 2005 году"
+    if q.kind == NUMBER and re.fullmatch(_YEAR + r"(?:\s+(?:год\w*|г\.))?", text[s:e]):
+        # "сколько учителей" is not answered by "в 2005 году", nor "сколько мест" by "в 2014 году" (user
+        # trial 7). Fitting part: natural ru absent declined .654 -> .692, en-on-ru answer precision
+        # .687 -> .695 and one wrong quote declined (answered .950 -> .947).
+        return False
     if q.kind == NUMBER and q.measure:
         m = measure_of(text[s:e])
         if m is None and q.measure == PEOPLE and _COUNTS_THINGS.search(text, s, e):
