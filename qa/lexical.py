@@ -136,9 +136,14 @@ COGNATE = 4
 
 
 @functools.lru_cache(maxsize=200_000)
+def romanised(word: str) -> str:
+    """A word spelt in Latin letters, lower case ("акима": "akima")."""
+    return "".join(_TRANSLIT.get(ch, ch) for ch in word.lower().replace("дж", "j"))
+
+
 def skeleton(word: str) -> str:
     """A word's consonant skeleton, alike in its Latin and Cyrillic spellings ("" when too short)."""
-    w = "".join(_TRANSLIT.get(ch, ch) for ch in word.lower().replace("дж", "j"))
+    w = romanised(word)
     for a, b in _SPELLING:
         w = w.replace(a, b)
     w = ("v" if w[:1] == "w" else w[:1]) + w[1:].replace("w", "")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.answer.question import DATE, MONEY, NUMBER, PEOPLE, PERSON, analyse, measure_of
+from qa.answer.question import DATE, MONEY, NUMBER, PEOPLE, PERSON, analyse, measure_of, names_event
 
 
 @pytest.mark.parametrize(
@@ -77,18 +77,40 @@ def test_definitions_and_measures():
         ("На сколько мест рассчитан стадион?", "мест"),  # a count of seats
         ("What was the price of a ticket?", None),  # a price is any sum of money
         ("на сколько выросла производительность", None),  # by how much: the verb names no attribute
-        ("Когда умер Хаттон?", "умер"),  # the event a date is asked of
-        ("When was the plant founded?", "found"),
-        ("When was the committee established?", None),  # any beginning: too broad to ask
-        ("Где похоронен Лютер?", "похорон"),  # a place asked of an event
-        ("Where was Luther buried?", "buri"),
-        ("In what country can the rainforest be found?", None),  # "found" of "find", no founding
-        ("Where did Tesla live?", None),
-        ("Когда приехал Тесла?", None),  # no event of a known kind
     ],
 )
 def test_the_attribute_asked_for(question, attribute):
     assert analyse(question).attribute == attribute
+
+
+@pytest.mark.parametrize(
+    ("question", "event"),
+    [
+        ("Когда умер Хаттон?", "death"),
+        ("When did he pass away?", "death"),
+        ("When was the plant founded?", "founding"),
+        ("Когда была основана группа?", "founding"),
+        ("When was the committee established?", None),  # any beginning: too broad to ask one
+        ("Где похоронен Лютер?", "burial"),  # a place asked of an event
+        ("Where was Luther buried?", "burial"),
+        ("Откуда родом Тесла?", "birth"),
+        ("В каком городе родился Тесла?", "birth"),
+        ("In what country can the rainforest be found?", None),  # "found" of "find"
+        ("Where did Tesla live?", None),
+        ("Когда приехал Тесла?", None),  # no event of a known kind
+        ("Какая основа метода?", None),  # a basis, and no "when" or "where"
+    ],
+)
+def test_the_event_a_date_or_place_is_asked_of(question, event):
+    assert analyse(question).event == event
+
+
+def test_an_event_is_named_in_other_words_and_common_words_name_none():
+    assert names_event("death", "Тесла ушёл из жизни 7 января 1943 года.")
+    assert names_event("founding", "Venom was formed in Newcastle in 1979.")
+    assert names_event("founding", "Рынок Грейнджера был открыт в 1835 году.")
+    assert not names_event("burial", "Суд решил, что он не мог заявлять об этом.")  # "мог", not "могила"
+    assert not names_event("birth", "Он из рода Рюриковичей.")  # "рода", not "родился"
 
 
 def test_a_measured_attribute_is_no_definition():

@@ -18,7 +18,7 @@ from ..chunking import boilerplate
 from ..lexical import cognate_keys, cyrillic, forms, name_share, tokenize
 from ..retrieve import Candidate, Retriever
 from . import spans
-from .question import SHARE, Question, analyse, kin, search_query
+from .question import FUTURE, SHARE, Question, analyse, kin, names_event, search_query
 
 # Fitted on the fitting part of the development data (XQuAD dev articles 0-11 in Russian,
 # English and English questions on the Russian text, plus bench/natural's fitting rows) and
@@ -45,12 +45,6 @@ TYPED = 0.1
 # hits ru / en / en-on-ru / natural ru / natural en: 0 .857/.879/.770/.771/.800; .05 the same; .1
 # .857/.879/.764/.792/.800; .2 .854/.879/.761/.792/.800.
 TENSE = 0.1
-_FUTURE = re.compile(
-    r"\b(?:будет|будут|будем|будете|станет|станут|планиру\w*|will|shall|going to|plans? to|planned)\b", re.I
-)
-_PAST = re.compile(
-    r"\b(?:was|were|did|had|has been|have been|\w{3,}ed|был[аио]?|\w{3,}(?:ли|ла|ло|ано|ено|ены|аны))\b", re.I
-)
 # A neighbour in the same passage that scores within this share of the best sentence joins the
 # quote: the answer often sits in the sentence after the one that repeats the question
 # ("... his last statement. The statement was in Latin"). Fitting part, first-quote hits ru / en /
@@ -122,6 +116,15 @@ class Evidence:
             return False
         p, key = self.sentences[best].passage, _key(q.attribute)
         return not any(key in _stems(self.text(i)) for i, s in enumerate(self.sentences) if s.passage == p)
+
+    def event_missing(self) -> bool:
+        """Is the event a "when" or "where" question asks of (a death, a founding) named nowhere in
+        the best sentence's passage, in either language?"""
+        q, best = self.question, self.order[0]
+        p = self.sentences[best].passage
+        return bool(q.event) and not any(
+            names_event(q.event, self.text(i)) for i, s in enumerate(self.sentences) if s.passage == p
+        )
 
     def neighbours(self, i: int) -> list[int]:
         p = self.sentences[i].passage
@@ -210,7 +213,6 @@ def read(
     cognates = cognate_keys(query)
     bridge = {_key(s): frozenset(translations(s)) for s in tokenize(query)}
     ru = cyrillic(query)
-    past = bool(_PAST.search(question)) and not _FUTURE.search(question)
     sims = np.concatenate([c.sentence_sims for c in cands])
     lo, span = sims.min(), max(float(sims.max() - sims.min()), 1e-9)
     top = cands[0].score or 1.0
@@ -249,7 +251,7 @@ def read(
             typed = bool(q.kind) and not q.define and spans.typed(q, text, a, b)
             if typed:
                 score += TYPED
-            if past and _FUTURE.search(text, a, b):
+            if q.past and FUTURE.search(text, a, b):
                 score -= TENSE
             out.append(Sentence(a, b, float(score), rank, cov, float(sims[k - 1]), typed))
     if not out:

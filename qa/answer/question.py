@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from ..bilingual import translate
-from ..lexical import forms, names, question_names, tokenize
+from ..lexical import names, question_names, tokenize
 
 NUMBER, DATE, PERSON = "number", "date", "person"
 
@@ -43,12 +43,18 @@ _KINDS = (
     # "кого-нибудь", "кто-то": someone, not "who"
     (PERSON, re.compile(r"\b(?:who|whom|whose)\b|\b(?:кто|кого|кому|кем|чей|чья|чьё|чьи)\b(?!-)", _I)),
 )
+# A question about the past, and a sentence about the future (evidence.TENSE, spans.fits).
+FUTURE = re.compile(
+    r"\b(?:будет|будут|будем|будете|станет|станут|планиру\w*|will|shall|going to|plans? to|planned)\b", re.I
+)
+_PAST = re.compile(
+    r"\b(?:was|were|did|had|has been|have been|\w{3,}ed|был[аио]?|\w{3,}(?:ли|ла|ло|ано|ено|ены|аны))\b", re.I
+)
 # What a number counts, when the question or the unit after the number says so. A "how many
 # people" question is not answered by "400 млрд тенге"; a number with no unit fits any question
 # but one asking for money (see fits).
 PEOPLE, MONEY, DURATION, SHARE = "people", "money", "duration", "share"
 PAY = "pay"  # no measure of its own (a salary is money), only the kin of the words that ask it
-BIRTH, DEATH, FOUNDING, BURIAL = "birth", "death", "founding", "burial"  # events asked of, by their kin
 _MEASURES = (
     (
         PEOPLE,
@@ -119,11 +125,13 @@ class Question:
     define: bool  # "кто такой X" / "what is X": answered where X is introduced
     stems: frozenset[str]  # its content words, stemmed
     measure: str | None = None  # for a NUMBER: PEOPLE, MONEY, DURATION, SHARE when the question says
-    attribute: str | None = None  # stem of what is counted, the role, the event ("детей", "директор", "умер")
+    attribute: str | None = None  # the stem of what is counted or the role asked for ("детей", "директор")
     names: frozenset[str] = frozenset()  # skeletons of the names it mentions, for text in another script
     count: bool = False  # "how many X", "сколько X": a count of things, answered by no sum or share
     own: frozenset[str] = frozenset()  # a follow-up's own words, stemmed, that its previous question lacks
     translated: frozenset[str] = frozenset()  # its content words in the other language (bilingual.py)
+    event: str | None = None  # the birth, death, founding or burial a "when" or "where" asks of (_EVENTS)
+    past: bool = False  # it asks about the past ("How many plants were modernised?")
 
 
 # Words that name the same measure in other words: "объем инвестиций" is asked, "на общую сумму
@@ -139,22 +147,29 @@ _KIN = {
     # what someone is paid or earns: no sum of money is a salary unless the passage says so
     PAY: "зарплата зарплаты зарплату заработная заработной заработок заработка оклад доход доходы дохода "
     "salary salaries wage wages pay earnings income",
-    # the events a date or a place is asked of ("Когда умер Хаттон?", "Where was Luther buried?"):
-    # no date is a death's unless the passage names one
-    BIRTH: "родился родилась родились рождения рождение родом born birth",
-    DEATH: "умер умерла умерли смерти смерть скончался скончалась погиб погибла гибели die died death",
-    FOUNDING: "основан основана основано основаны основал основала основали основания основание "
-    "учреждён учреждена учреждено учреждения founded founding established",
-    BURIAL: "похоронен похоронена похоронены похороны похорон захоронен захоронена могила могиле "
-    "buried burial grave tomb",
 }
-_EVENTS = (BIRTH, DEATH, FOUNDING, BURIAL)
-# The words that ask of an event, as written: "found" is also the past of "find" ("In what country
-# can most of the rainforest be found?"), and "established" is any beginning ("When was this
-# committee established?" is answered by "создание ... комитета"). A passage's "established" still
-# names a founding. Fitting part: no figure moves either way; both came from held-back questions.
-_ASKS_EVENT = frozenset(w.replace("ё", "е") for m in _EVENTS for w in _KIN[m].split()) - {"established"}
-# "Где похоронен Лютер?", "In which city was Tesla born?": a place asked of an event
+# The events a date or a place is asked of ("Когда умер Хаттон?", "Where was Luther buried?"): the
+# words that ask one, and the wider ones that name it in a passage, both in either language and
+# matched as written ("могила" and "мог", "род" and "рода" share their stems; "found" is also the
+# past of "find"). No year is a death's, no town a burial place, unless the passage names the event.
+_EVENTS = {
+    "birth": (r"родил\w*|рожд[её]н\w*|рождени\w*|родом|born|birth\w*", r"уроженц\w*|уроженк\w*|native"),
+    "death": (
+        r"умер|умерл\w*|умира\w*|скончал\w*|смерт\w*|погиб\w*|die|died|dies|death|pass(?:ed)? away",
+        r"кончин\w*|гибел\w*|убит\w*|уш[её]л из жизни|ушла из жизни|dead|killed|perished",
+    ),
+    "founding": (
+        r"основа[нл]\w*|основани[еяю]|учрежд[её]н\w*|учредил\w*|founded|founding",
+        r"основател\w*|созда[нлв]\w*|образован\w*|открыт\w*|открыл\w*|establish\w*|formed|formation|created"
+        r"|creation|opened|set up|founder\w*",
+    ),
+    "burial": (
+        r"похорон\w*|захоронен\w*|погреб[её]н\w*|buried|burial",
+        r"могил\w*|grave|graves|tomb\w*|interred",
+    ),
+}
+_ASKS_EVENT = {e: re.compile(rf"\b(?:{asks})\b", _I) for e, (asks, _) in _EVENTS.items()}
+_NAMES_EVENT = {e: re.compile(rf"\b(?:{asks}|{names})\b", _I) for e, (asks, names) in _EVENTS.items()}
 _WHERE = re.compile(
     r"^\W*(?:(?:а|и|and)\s+)?(?:где|куда|откуда|where)\b|\bв\s+как(?:ом|ой)\s+(?:город|стран|мест|регион|област)"
     r"|\b(?:in|at)\s+(?:what|which)\s+(?:city|town|country|place|region)\b",
@@ -227,7 +242,18 @@ def analyse(question: str, previous: str = "") -> Question:
         count,
         own,
         frozenset(translate(search_query(question, previous))),
+        _event(question) if kind == DATE or (kind is None and _WHERE.search(question)) else None,
+        bool(_PAST.search(question)) and not FUTURE.search(question),
     )
+
+
+def _event(question: str) -> str | None:
+    return next((e for e, rx in _ASKS_EVENT.items() if rx.search(question)), None)
+
+
+def names_event(event: str, text: str) -> bool:
+    """Does text name the event (a death: "умер", "скончался", "passed away", ...)?"""
+    return bool(_NAMES_EVENT[event].search(text))
 
 
 # "how many plants", "сколько предприятий": a count of things (not "во сколько обошлась", "сколько
@@ -251,10 +277,7 @@ _VERB = re.compile(r"(?:л|ла|ло|ли|ет|ит|ют|ут|ат|ят|ся|с�
 
 
 def _attribute(question: str, kind: str | None) -> str | None:
-    """The stem of the attribute a NUMBER or PERSON question asks for, if it names one, or of the
-    event a "when" or "where" question asks of."""
-    if kind == DATE or (kind is None and _WHERE.search(question)):
-        return next((tokenize(w)[0] for w in forms(question) if w in _ASKS_EVENT), None)
+    """The stem of the attribute a NUMBER or PERSON question asks for, if it names one."""
     m = (_COUNTED if kind == NUMBER else _ROLE).search(question) if kind in (NUMBER, PERSON) else None
     if (
         not m
