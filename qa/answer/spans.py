@@ -1,81 +1,20 @@
-"""Where the answer sits inside a sentence. The typed spans of a sentence (numbers with their
-unit, dates, capitalised names) are the candidates for a question of that kind (question.py);
-the one nearest the question's own words is the answer span highlighted inside a verbatim
-quote. Nothing here is generated."""
+"""Where the answer sits inside a sentence. The typed spans of a sentence (kinds.py: numbers
+with their unit, dates, capitalised names) are the candidates for a question of that kind
+(question.py); those that could answer it (fits) make a sentence typed, and the one nearest the
+question's own words is the answer span highlighted inside a verbatim quote. Nothing here is
+generated."""
 
 from __future__ import annotations
 
 import re
 
 from ..bilingual import translations
-from ..chunking import NUMERIC_DATE
 from ..lexical import WORD, name_share, romanised, same_name, skeleton, tokenize
+from .kinds import AHEAD, NUMBER_RE, SCALE, YEAR, candidates, names
 from .question import DATE, MONEY, NUMBER, PEOPLE, PERSON, SHARE, Question, measure_of
 
 _I = re.I
 
-_MONTHS = (
-    r"(?:(?-i:January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"|январ[ьяе]|феврал[ьяе]|март[ае]?|апрел[ьяе]|ма[йяе]|июн[ьяе]|июл[ьяе]|август[ае]?|сентябр[ьяе]"
-    r"|октябр[ьяе]|ноябр[ьяе]|декабр[ьяе])(?!\w)"  # "Mayor", "Мартина", "майор" hold no month
-)
-_YEAR = r"(?:1[0-9]{3}|20[0-9]{2})(?:s|-х|-е)?"
-_AHEAD = (  # a time ahead of now
-    r"\b(?:до|к)\s+конц[ау]\s+(?:(?:этого|текущего|следующего)\s+)?(?:года|месяца)\b|\bв\s+следующем\s+году\b"
-    r"|\bв\s+ближайшие\s+(?:\w+\s+)?(?:лет|года|годы|месяцы)\b|\bnext\s+year\b"
-    r"|\bby\s+the\s+end\s+of\s+(?:the|this|next)\s+year\b|\bin\s+the\s+(?:next|coming)\s+(?:\w+\s+)?years\b"
-)
-_RANGE = r"(?:\s*(?:–|—|-|по|to|and|и)\s*(?:\d{4}|\d{2}(?!-)))?"
-_DATE_RE = re.compile(
-    rf"\b(?:{NUMERIC_DATE})\b"
-    rf"|\b(?:\d{{1,2}}\s+{_MONTHS}(?:\s+{_YEAR})?|{_MONTHS}(?:\s+\d{{1,2}}(?!\d),?)?(?:\s+{_YEAR})?|{_YEAR}{_RANGE})"
-    r"(?:\s+(?:года|году|годах|годов|годы|г\.))?"
-    r"|\b\d{1,2}(?:st|nd|rd|th)\s+centur(?:y|ies)|\b[XVI]+\s+век(?:е|а)?\b"
-    # a time of day answers "when" ("With 4:51 left in regulation", "в 18:30"). Fitting part,
-    # quote hits / answered, en and en-on-ru: .882/.960, .773/.953 before; .885/.963, .776/.960
-    # after; near-absent declined unchanged (.818 ru, .780 en, .288 en-on-ru).
-    r"|\b(?:[01]?\d|2[0-3]):[0-5]\d(?!\d)(?:\s*[ap]\.?m\b\.?)?"
-    # seasons and days said in words: "Весной в городе открыли библиотеку" answers "когда"
-    r"|\b(?:весн(?:ой|а|у|е)|летом|осен(?:ью|ь)|зим(?:ой|а|у)|вчера|сегодня|завтра|spring|summer|autumn|winter"
-    r"|yesterday|today|tomorrow)\b"
-    # a time said relative to now: "До конца этого года будут модернизированы" answers "когда" (user
-    # trial 7 on the seed; one ahead of now answers no question about the past, see fits). Fitting
-    # part: natural ru first quotes .803 -> .816, nothing else moved.
-    rf"|\bв\s+(?:этом|прошлом|текущем)\s+году\b|\b(?:this|last)\s+year\b|{_AHEAD}",
-    _I,
-)
-# number words, "six-time" and "шестикратный" among them (a "six-time Grammy winner" answers "how many
-# Grammys"). Quantifiers ("often many times") were tried: fitting part, quote hits ru .863 -> .866, en
-# .885 -> .891; held back, quote hits the same and answer precision lower (near-absent ru .611 -> .593,
-# en-on-ru .622 -> .595).
-_EN_NUMBERS = (
-    r"(?:two|three|four|five|six|seven|eight|nine|ten)-times?|thrice|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen"
-    r"|(?:twen|thir|for|fif|six|seven|eigh|nine)ty|hundreds?|thousands?|millions?|billions?|dozens?|twice"
-)
-_RU_NUMBERS = (
-    r"од(?:ин|на|но|ного|ной|ному|ним)|дв(?:а|е|ух|ум|умя)|тр(?:и|ех|ёх|ем|ём|емя)|четыр(?:е|ех|ёх|ем|ём|ьмя)"
-    r"|(?:пят|шест|сем|восем|девят|десят|(?:один|две|три|четыр|пят|шест|сем|восем|девят)надцат|двадцат|тридцат)"
-    r"(?:ь|и|ью)|сорок|сорока|(?:пять|шесть|семь|восемь)десят|девяност[оа]|сто|ста|двест[иа]|трист[аа]|тысяч[аиуе]?"
-    r"|сотн[яиюе]|дважды|трижды|(?:одно|дву|тр[её]х|четыр[её]х|пяти|шести|семи|восьми|девяти|десяти)кратн\w*"
-)
-_SCALE = r"(?:тысяч[аиуе]?|тыс\.?|миллион\w*|млн\.?|миллиард\w*|млрд\.?|thousand|million|billion|trillion|bn)"
-_NUMBER_RE = re.compile(
-    r"\b\d{1,2}:\d{2}\b|[$£€]?(?:\d{1,3}(?:[,\u00a0\u202f ]\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?[½¼¾]?)(?:\s*(?:–|—|-|до|to)\s*\d+(?:[.,]\d+)?)?"
-    rf"(?:\s*(?:%|процент\w*|percent|per cent))?(?:\s*{_SCALE}\b)?(?:[a-z]{{1,2}}\b)?"
-    rf"|\b(?:{_EN_NUMBERS}|{_RU_NUMBERS})\b(?:\s+{_SCALE})?",
-    _I,
-)
-# A number's unit: the next word when it is not a function word ("10 предприятий", "374 companies"),
-# and an abbreviation after that ("долларов США").
-_UNIT = re.compile(r"\s+([^\W\d_][\w-]*)(\s+[A-ZА-ЯЁ]{2,5}\b)?")
-# A currency code or an upper-case unit after the number is its unit ("100 EUR", "1800 RPM": no year)
-_CODE = re.compile(r"USD|EUR|GBP|RUB|KZT|RPM|[kMGT]W|[kMGT]?(?:Hz|Wh)")
-# A title or an initial keeps its dot ("Dr. Watson", "J. R. R. Tolkien"); a sentence's last word does not.
-_NAME_WORD = (
-    r"(?:(?:Mr|Mrs|Ms|Dr|St|Prof|Gen|Sen|Rev|Jr|Sr|Lt|Col|Capt|Gov|Mt)\.|[A-ZА-ЯЁ]\.|[A-ZА-ЯЁ][\w'’-]*)"
-)
-_PARTICLE = r"(?:de|von|van|der|la|le|du|da|di|dos|фон|де|ван|дер|ла|ле|дю|да|ди)"
-_NAME_RE = re.compile(rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD})*")
 # Capitalised words that name no person: an acronym of two to four capitals (full-caps surnames are
 # mostly longer, "САПАРБАЕВ"; three-letter ones, "КИМ", are lost), an ordinal ("Второй мировой войны"),
 # a name in Russian quotes or opening or closing on a company's legal form (ТОО «Восход-Oriel», "Acme
@@ -119,7 +58,7 @@ _PLACE_HEAD = re.compile(  # not those that are also surnames: Church, Hall, Day
 # ("10 предприятий", "50 странах"; "5 million" still may). Fitting part: natural en right first
 # quotes .800 -> .829, answer precision .750 -> .812, all else unchanged; held back: natural ru
 # answer-span hits .318 -> .295, all else unchanged.
-_COUNTS_THINGS = re.compile(rf"\d\s+(?!{_SCALE})[^\W\d_]{{3,}}", _I)
+_COUNTS_THINGS = re.compile(rf"\d\s+(?!{SCALE})[^\W\d_]{{3,}}", _I)
 _ROLE_WORDS = 3  # lowercase words before a name that say who the person is ("заместителя акима области")
 # A post under the one asked for: "Кто аким области?" is not answered by "заместителя акима области
 # Кайрата БЕКЕНОВА" (the seed: "Who is the akim of Aktobe region?" quoted it), "Who is the director?"
@@ -137,62 +76,12 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 AFTER = 2
 
 
-def _stop(word: str) -> bool:
-    return not tokenize(word)
-
-
-def _numbers(text: str, a: int, b: int) -> list[tuple[int, int]]:
-    out = []
-    for m in _NUMBER_RE.finditer(text, a, b):
-        end = m.end()
-        u = _UNIT.match(text, end, b)
-        if u and not _stop(u.group(1)) and (u.group(1)[0].islower() or _unit_code(text, u, b)):
-            end = u.end()
-        out.append((m.start(), end))
-    return out
-
-
-def _unit_code(text: str, u: re.Match, b: int) -> bool:
-    """Is the capitalised word after a number a currency code or a unit, not a name's first word
-    ("In 2018 GW Pharmaceuticals", "1975 MW Kellogg")?"""
-    return bool(_CODE.fullmatch(u.group(1))) and not re.match(r"\s+[A-ZА-ЯЁ]", text[u.end(1) : b])
-
-
-def _names(text: str, a: int, b: int) -> list[tuple[int, int]]:
-    """Runs of capitalised words. A lone capitalised word that opens a sentence ("Soon",
-    "Вскоре") is no name; nor is a capitalised function word ("The", "По") in front of one."""
-    starts = {a, *(a + m.end() for m in re.finditer(r"[.!?…]\W*\s+", text[a:b]))}
-    out = []
-    for m in _NAME_RE.finditer(text, a, b):
-        s, e = m.start(), m.end()
-        words = m.group().split()
-        while words and _stop(words[0]):
-            s = text.index(words[1], s + len(words[0])) if len(words) > 1 else e
-            words = words[1:]
-        if not words or re.fullmatch(_MONTHS, words[0], _I) or (len(words) == 1 and s in starts):
-            continue
-        out.append((s, e - (text[e - 1] == ".")))
-    return out
-
-
-def candidates(kind: str | None, text: str, a: int = 0, b: int | None = None) -> list[tuple[int, int]]:
-    """Spans of text[a:b] that could answer a question of this kind."""
-    b = len(text) if b is None else b
-    if kind == NUMBER:
-        return _numbers(text, a, b)
-    if kind == DATE:
-        return [m.span() for m in _DATE_RE.finditer(text, a, b)]
-    if kind == PERSON:
-        return _names(text, a, b)
-    return []
-
-
 def fits(q: Question, text: str, s: int, e: int) -> bool:
     """Could text[s:e], a candidate of q's kind, answer q? Not when it restates the question or
     measures something else (a sum of money for "how many people"); a sum of money must say it
     is one (a bare "4.0" is no amount), other measures may go unsaid ("at 17,786,419")."""
     core = text[s:e]
-    if q.kind == NUMBER and (m := _NUMBER_RE.match(text, s, e)):
+    if q.kind == NUMBER and (m := NUMBER_RE.match(text, s, e)):
         core = m.group()  # "три жирафа" answers "сколько жирафов": only the number may not restate
     words = set(tokenize(core))
     if words and words <= q.stems:
@@ -208,9 +97,9 @@ def fits(q: Question, text: str, s: int, e: int) -> bool:
         return False  # "Теслы" for "Who were Tesla's partners?": the question's own name, in another script
     if q.kind == PERSON and q.attribute and _under(q, text, s, e):
         return False
-    if q.kind == DATE and q.past and re.fullmatch(_AHEAD, core, _I):
+    if q.kind == DATE and q.past and re.fullmatch(AHEAD, core, _I):
         return False  # "Когда был построен стадион?" is not answered by "в следующем году"
-    if q.kind == NUMBER and re.fullmatch(_YEAR + r"(?:\s+год\w*)?", text[s:e]):
+    if q.kind == NUMBER and re.fullmatch(YEAR + r"(?:\s+год\w*)?", text[s:e]):
         # "сколько учителей" is not answered by "в 2005 году", nor "сколько мест" by "в 2014 году" (user
         # trial 7). Fitting part: natural ru absent declined .654 -> .692, en-on-ru answer precision
         # .687 -> .695 and one wrong quote declined (answered .950 -> .947).
@@ -267,13 +156,13 @@ def typed(q: Question, text: str, a: int, b: int) -> bool:
 def _role(q: Question, text: str, a: int, b: int) -> tuple[int, int] | None:
     """For "кто такой X": X's mention with the role words in front of it ("заместителя акима
     области Кайрата БЕКЕНОВА")."""
-    for s, e in _names(text, a, b):
+    for s, e in names(text, a, b):
         if not set(tokenize(text[s:e])) & q.stems and not name_share(q.names, text[s:e]):
             continue
         start = s
         for m in reversed(list(re.finditer(r"[^\W\d_]+", text[a:s]))[-_ROLE_WORDS:]):
             gap = text[a + m.end() : start]
-            if gap.strip() or _stop(m.group()) or not m.group()[0].islower():
+            if gap.strip() or not tokenize(m.group()) or not m.group()[0].islower():
                 break
             start = a + m.start()
         return (start, e) if start < s else None
