@@ -135,12 +135,12 @@ MIN_SKELETON = 3  # shorter skeletons match too much ("Ли", "Lee")
 COGNATE = 4
 
 
-@functools.lru_cache(maxsize=200_000)
 def romanised(word: str) -> str:
     """A word spelt in Latin letters, lower case ("акима": "akima")."""
     return "".join(_TRANSLIT.get(ch, ch) for ch in word.lower().replace("дж", "j"))
 
 
+@functools.lru_cache(maxsize=200_000)
 def skeleton(word: str) -> str:
     """A word's consonant skeleton, alike in its Latin and Cyrillic spellings ("" when too short)."""
     w = romanised(word)
