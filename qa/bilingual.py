@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from .lexical import WORD, cognate_keys, cyrillic, name_share, same_name, skeleton, tokenize
+from .lexical import WORD, cognate_keys, cyrillic, name_keys, same_name, skeleton, tokenize
 
 BRIDGE = Path(__file__).parent / "data" / "enru.tsv.gz"
 _LOAD = threading.Lock()  # the first questions of a server arrive together: one reads the file
@@ -71,7 +71,8 @@ def shared(
         return 0.0
     found = set(tokenize(text)) if found is None else found
     keys = cognate_keys(text)
-    named = {a for a in names if name_share(frozenset({a}), text)}
+    in_text = name_keys(text) if names else set()
+    named = {a for a in names if any(same_name(a, f) for f in in_text)}
     return (
         sum(
             idf(s)

@@ -29,9 +29,8 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]", re.I)
 _CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]+")
 _LATIN_WORD = re.compile(r"[a-z]+", re.I)
-CLEAR = (
-    4  # a text with this many times more words in one script is in it (a Russian chunk naming "Восход-Oriel")
-)
+# A text with this many times more words in one script is in it (a Russian chunk naming "Восход-Oriel").
+CLEAR = 4
 _SURNAME_STEM = 6  # shorter stems ending in -ов/-ев are mostly common words ("слов", "готов" stay)
 
 
@@ -181,8 +180,13 @@ def same_name(a: str, b: str) -> bool:
 
 def name_share(asked: frozenset[str], text: str) -> float:
     """Share of the asked names that text names, in any script and case ("bknv" is "bknvm")."""
-    found = {k for m in _CAPITALISED.finditer(text) if (k := _name_key(m.group()))}
+    found = name_keys(text)
     return sum(any(same_name(a, f) for f in found) for a in asked) / len(asked) if asked else 0.0
+
+
+def name_keys(text: str) -> set[str]:
+    """The skeletons of every capitalised word of text (name_share's side of the match)."""
+    return {k for m in _CAPITALISED.finditer(text) if (k := _name_key(m.group()))}
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -111,20 +111,22 @@ class Evidence:
         attribute whose kin names it in both languages (question._KIN: "salary" is found in
         "зарплата"): looking for other attributes translated declined fewer absent questions
         than it lost answers (fitting part, the grid behind verdict.CALIBRATIONS)."""
-        q, best = self.question, self.order[0]
+        q = self.question
         if not q.attribute or q.define or (self.cross and not kin(q.attribute)):
             return False
-        p, key = self.sentences[best].passage, _key(q.attribute)
-        return not any(key in _stems(self.text(i)) for i, s in enumerate(self.sentences) if s.passage == p)
+        key = _key(q.attribute)
+        return not any(key in _stems(t) for t in self._best_passage())
 
     def event_missing(self) -> bool:
         """Is the event a "when" or "where" question asks of (a death, a founding) named nowhere in
         the best sentence's passage, in either language?"""
-        q, best = self.question, self.order[0]
-        p = self.sentences[best].passage
-        return bool(q.event) and not any(
-            names_event(q.event, self.text(i)) for i, s in enumerate(self.sentences) if s.passage == p
-        )
+        event = self.question.event
+        return bool(event) and not any(names_event(event, t) for t in self._best_passage())
+
+    def _best_passage(self) -> list[str]:
+        """The texts of the sentences read in the best sentence's passage."""
+        p = self.sentences[self.order[0]].passage
+        return [self.text(i) for i, s in enumerate(self.sentences) if s.passage == p]
 
     def neighbours(self, i: int) -> list[int]:
         p = self.sentences[i].passage

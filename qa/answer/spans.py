@@ -160,7 +160,7 @@ def _role(q: Question, text: str, a: int, b: int) -> tuple[int, int] | None:
         if not set(tokenize(text[s:e])) & q.stems and not name_share(q.names, text[s:e]):
             continue
         start = s
-        for m in reversed(list(re.finditer(r"[^\W\d_]+", text[a:s]))[-_ROLE_WORDS:]):
+        for m in reversed(list(_LETTERS.finditer(text[a:s]))[-_ROLE_WORDS:]):
             gap = text[a + m.end() : start]
             if gap.strip() or not tokenize(m.group()) or not m.group()[0].islower():
                 break
