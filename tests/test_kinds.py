@@ -19,3 +19,8 @@ def test_candidates_of_each_kind():
     # A lone capitalised word opening a sentence ("Soon") is not taken for a name.
     s = "Soon after, Tesla met Thomas Edison."
     assert [s[a:b] for a, b in candidates(PERSON, s)] == ["Tesla", "Thomas Edison"]
+
+
+def test_a_day_before_its_month_is_no_number():
+    s = "12 мая 1705 года ассамблея натурализовала 148 гугенотов; on 7 January 12 more came."
+    assert [s[a:b] for a, b in candidates(NUMBER, s)] == ["1705 года", "148 гугенотов", "12"]

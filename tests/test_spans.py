@@ -131,6 +131,20 @@ def test_a_year_is_no_count_with_or_without_its_word():
     assert not typed(analyse("Сколько мест у зелёных в парламенте?"), s, 0, len(s))
 
 
+def test_years_are_no_count_but_say_how_long():
+    s = "В 1038–40 гг норманны воевали на Сицилии."
+    assert not typed(analyse("Сколько норманнов воевало на Сицилии?"), s, 0, len(s))
+    t = "Летний театр работал с 1870 по 1939 гг."
+    assert t[slice(*answer_span(analyse("How long was the Summer Theatre in operation?"), t, 0, len(t)))] == "1939 гг"
+
+
+def test_one_of_many_is_no_count():
+    s = "Одной из причин беспокойства являются нападения на учителей в школах Уэльса."
+    assert not typed(analyse("Сколько учителей работает в Уэльсе?"), s, 0, len(s))
+    t = "Телесные наказания были одной из самых распространенных форм дисциплины."
+    assert typed(analyse("Насколько были распространены телесные наказания?"), t, 0, len(t))
+
+
 def test_a_currency_code_is_the_unit_of_its_number():
     s = "The ticket cost 100 EUR."
     assert s[slice(*answer_span(analyse("How much did the ticket cost?"), s, 0, len(s)))] == "100 EUR"

@@ -63,6 +63,10 @@ NUMBER_RE = re.compile(
     rf"|\b(?:{_EN_NUMBERS}|{_RU_NUMBERS})\b(?:\s+{SCALE})?",
     _I,
 )
+# A day's number before its month: a date, not a count (user trial 8: "Сколько человек натурализовали в
+# Манакинтауне в 1705 году?" marked the "12" of "12 мая 1705 года"). Fitting part, answer precision
+# English on Russian .695 -> .707, its near-absent .750 -> .771, natural en .808 -> .846; nothing else moved.
+_DAY = re.compile(rf"\s+{_MONTHS}", _I)
 # A number's unit: the next word when it is not a function word ("10 предприятий", "374 companies"),
 # and an abbreviation after that ("долларов США").
 _UNIT = re.compile(r"\s+([^\W\d_][\w-]*)(\s+[A-ZА-ЯЁ]{2,5}\b)?")
@@ -84,6 +88,8 @@ def _numbers(text: str, a: int, b: int) -> list[tuple[int, int]]:
     out = []
     for m in NUMBER_RE.finditer(text, a, b):
         end = m.end()
+        if _DAY.match(text, end, b):
+            continue  # "12 мая 1705 года", "7 January": a date, no number
         u = _UNIT.match(text, end, b)
         if u and not _stop(u.group(1)) and (u.group(1)[0].islower() or _unit_code(text, u, b)):
             end = u.end()
