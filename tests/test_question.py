@@ -41,6 +41,7 @@ def test_a_person_asked_for_in_lower_case_is_named():
 def test_definitions_and_measures():
     assert analyse("Кто такой Бекенов?").define and analyse("What is Internet2?").define
     assert not analyse("What is the population of Melbourne?").define
+    assert not analyse("Who was Luther's wife?").define
     assert analyse("Сколько человек живёт в области?").measure == PEOPLE
     assert (
         analyse("How many workers does the plant have?").measure
@@ -64,6 +65,7 @@ def test_definitions_and_measures():
         ("Кто директор Актюбинского завода ферросплавов?", "директор"),
         ("Кто был первым председателем биржи?", "председател"),
         ("Who is the CEO of BSkyB?", "ceo"),
+        ("Who was Martin Luther's wife?", "wife"),  # asked of Luther, no definition of him
         ("Кто изобрёл паровую турбину?", None),  # a verb
         ("Сколько лет прожил Тесла?", None),  # a measure is checked as one
         ("Who invented the steam turbine?", None),
