@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.answer.question import DATE, MONEY, NUMBER, PEOPLE, PERSON, analyse, measure_of, names_event
+from qa.answer.question import DATE, MONEY, NUMBER, PAY, PEOPLE, PERSON, analyse, kin, measure_of, names_event
 
 
 @pytest.mark.parametrize(
@@ -51,6 +51,8 @@ def test_definitions_and_measures():
     assert analyse("How much did the tickets cost?").measure == MONEY
     assert analyse("Сколько денег вложат в модернизацию за пять лет?").measure == MONEY  # not the years
     assert analyse("How much money was spent?").measure == MONEY
+    assert analyse("How much does a teacher earn?").measure == MONEY
+    assert kin(analyse("Сколько зарабатывает учитель?").attribute) == PAY  # what is paid, asked by its verb
     assert analyse("How many euros is the company worth?").measure == MONEY
     assert analyse("Сколько стоила программа «Аполлон»?").measure == MONEY  # a cost, not the "сто" of it
     assert analyse("How many times did Aladdin rub the lamp?").measure is None
