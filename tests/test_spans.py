@@ -138,6 +138,17 @@ def test_years_are_no_count_but_say_how_long():
     assert t[slice(*answer_span(analyse("How long was the Summer Theatre in operation?"), t, 0, len(t)))] == "1939 гг"
 
 
+def test_a_figure_dated_long_ago_answers_nothing_about_now():
+    q = analyse("Сколько сейчас жителей в Варшаве?")
+    old = "Согласно переписи 1901 года, в Варшаве было 711 988 жителей."
+    assert q.now and not typed(q, old, 0, len(old))
+    assert typed(analyse("Сколько жителей было в Варшаве?"), old, 0, len(old))
+    new = "По переписи 1901 года в Варшаве было 711 988 жителей, а в 2014 году 1 735 442 жителя."
+    assert typed(q, new, 0, len(new))
+    en = "Roughly 500,000 Huguenots had fled France by the early 18th century."
+    assert not typed(analyse("How many Huguenots live in France today?"), en, 0, len(en))
+
+
 def test_one_of_many_is_no_count():
     s = "Одной из причин беспокойства являются нападения на учителей в школах Уэльса."
     assert not typed(analyse("Сколько учителей работает в Уэльсе?"), s, 0, len(s))

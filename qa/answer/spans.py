@@ -11,7 +11,7 @@ import re
 from ..bilingual import translations
 from ..lexical import WORD, name_share, romanised, same_name, skeleton, tokenize
 from .kinds import AHEAD, NUMBER_RE, SCALE, YEAR, candidates, names
-from .question import DATE, MONEY, NUMBER, PEOPLE, PERSON, SHARE, Question, measure_of
+from .question import DATE, MONEY, NOW, NUMBER, PEOPLE, PERSON, SHARE, Question, measure_of
 
 _I = re.I
 
@@ -74,6 +74,9 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 # "с 1870 по 1939 гг."). Fitting part: natural ru absent declined .711 -> .737, near-absent English on
 # Russian .515 -> .523, nothing else moved.
 _YEARS = re.compile(YEAR + r"(\s*[–—-]\s*\d{2,4})?(?:\s+(?:год\w*|г\.?|(гг)\.?))?", _I)
+# A sentence dated before 1950 (a year, a century) and never after, nor "today": no answer about now.
+_OLD = re.compile(r"\b(?:1[0-8]\d\d|19[0-4]\d)(?!\d)|\b\d{1,2}(?:st|nd|rd|th)\s+centur|\b[XVI]+\s+век", _I)
+_RECENT = re.compile(r"\b(?:19[5-9]\d|20\d\d)(?!\d)")
 # "одной из причин", "one of the reasons": one among others, no count of them. Fitting part: natural
 # ru absent declined .684 -> .711, nothing else moved; as no number at all, "Насколько были
 # распространены телесные наказания?" lost its answer ("одной из самых распространенных форм").
@@ -160,6 +163,8 @@ def _marks(q: Question, span: str) -> bool:
 
 def typed(q: Question, text: str, a: int, b: int) -> bool:
     """Does text[a:b] hold a span of the asked kind that could answer q?"""
+    if q.now and _OLD.search(text, a, b) and not (_RECENT.search(text, a, b) or NOW.search(text, a, b)):
+        return False  # "по переписи 1901 года" says nothing of now
     return any(fits(q, text, s, e) for s, e in candidates(q.kind, text, a, b))
 
 
