@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -135,8 +136,12 @@ COGNATE = 4
 
 
 def romanised(word: str) -> str:
-    """A word spelt in Latin letters, lower case ("акима": "akima")."""
-    return "".join(_TRANSLIT.get(ch, ch) for ch in word.lower().replace("дж", "j"))
+    """A word spelt in Latin letters, lower case and without accents ("акима": "akima", "Maizière":
+    "maiziere", which Russian spells "Мезьер")."""
+    w = "".join(_TRANSLIT.get(ch, ch) for ch in word.lower().replace("дж", "j").replace("ç", "s"))
+    if w.isascii():
+        return w
+    return "".join(ch for ch in unicodedata.normalize("NFKD", w) if not unicodedata.combining(ch))
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -53,6 +53,7 @@ def test_cyrillic_script_is_recognised():
 def test_names_and_borrowed_words_are_matched_across_scripts():
     assert skeleton("Bekenov") == skeleton("БЕКЕНОВА") and skeleton("Luther") == skeleton("Лютера")
     assert skeleton("Warsaw") == skeleton("Варшава")[:3] and skeleton("Ли") == ""  # too short to tell
+    assert skeleton("Maizière") == skeleton("Мезьер") and skeleton("Lefèvre") == skeleton("Лефевр")  # accents
     names = question_names("Who is Kairat Bekenov?")
     assert name_share(names, "По данным Кайрата БЕКЕНОВА, ...") == 1.0
     assert name_share(names, "- отметил Бердыбек САПАРБАЕВ.") == 0.0
