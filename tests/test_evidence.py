@@ -95,3 +95,17 @@ def test_the_verdict_is_judged_on_the_passage_best_before_reweighing(retriever, 
     one, three = (qa.Assistant(retriever, passages=n).evidence(question) for n in (1, 3))
     assert len(cands) > 1 and one.passages == (cands[0].index,)
     assert one.cosine == three.cosine == _judged(retriever, cands[1])[0] != _judged(retriever, cands[0])[0]
+
+
+def test_who_is_answered_with_the_sentence_naming_whom_he_stands_for(tmp_path, fake):
+    seeds = tmp_path / "s"
+    seeds.mkdir()
+    (seeds / "edict.txt").write_text(
+        "The edict of Nantes stayed in force until the reign of Louis XIV. "
+        "He later issued the Edict of Fontainebleau, which made Protestantism illegal.",
+        encoding="utf-8",
+    )
+    qa.build_index(seeds, tmp_path / "i", embedder=fake)
+    r = qa.Retriever.load(tmp_path / "i", embedder=fake)
+    a = qa.Assistant(r).ask("Who issued the Edict of Fontainebleau?")
+    assert a.found and a.quotes[0].text.startswith("The edict of Nantes") and "Louis XIV" in a.quotes[0].text

@@ -18,7 +18,7 @@ from ..chunking import boilerplate
 from ..lexical import cognate_keys, cyrillic, forms, name_share, tokenize
 from ..retrieve import Candidate, Retriever
 from . import spans
-from .question import FUTURE, SHARE, Question, analyse, kin, names_event, search_query
+from .question import FUTURE, PERSON, SHARE, Question, analyse, kin, names_event, search_query
 
 # Fitted on the fitting part of the development data (XQuAD dev articles 0-11 in Russian,
 # English and English questions on the Russian text, plus bench/natural's fitting rows) and
@@ -145,12 +145,23 @@ class Evidence:
             j for j in self.neighbours(i) if (self.cross or self.sentences[j].coverage > 0) and self.typed(j)
         ]
 
+    def antecedent(self, i: int) -> int | None:
+        """For "who": the sentence before sentence i when i speaks of its person by a pronoun ("Он
+        ... издал Эдикт Фонтенбло" answers "кто издал" only with the sentence naming him). Fitting
+        part, first-quote hits Russian on English .817 -> .820, its near-absent .811 -> .816,
+        natural ru .826 -> .835; median characters en 221 -> 226."""
+        if self.question.kind == PERSON and i - 1 in self.neighbours(i) and _PRONOUN.match(self.text(i)):
+            return i - 1
+        return None
+
     def partner(self, i: int) -> int | None:
         """The neighbour that joins sentence i in its quote, if any: one holding the answer
         sentence i lacks, else one scoring nearly as well."""
         score = lambda j: self.sentences[j].score  # noqa: E731
         if holding := self.holders(i):
             return max(holding, key=score)
+        if (j := self.antecedent(i)) is not None:
+            return j
         nbrs, s = self.neighbours(i), self.sentences[i]
         if not nbrs:
             return None
