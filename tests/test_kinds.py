@@ -24,3 +24,8 @@ def test_candidates_of_each_kind():
 def test_a_day_before_its_month_is_no_number():
     s = "12 мая 1705 года ассамблея натурализовала 148 гугенотов; on 7 January 12 more came."
     assert [s[a:b] for a, b in candidates(NUMBER, s)] == ["1705 года", "148 гугенотов", "12"]
+
+
+def test_pounds_take_their_sterling():
+    s = "Контракт в размере 30 миллионов фунтов стерлингов; около 4 кг (8,8 фунтов) пара."
+    assert [s[a:b] for a, b in candidates(NUMBER, s)] == ["30 миллионов фунтов стерлингов", "4 кг", "8,8 фунтов"]
