@@ -195,6 +195,10 @@ def test_companies_acronyms_and_ordinals_name_no_person():
     assert not typed(analyse("Кто был первым председателем биржи?"), t, 0, len(t))
     u = "Биржу возглавил Людвик Собольский."
     assert typed(analyse("Кто был первым председателем биржи?"), u, 0, len(u))
+    p = "For instance P ⊆ NP ⊆ PP ⊆ PSPACE, but it is possible that P = PSPACE."
+    assert not typed(analyse("Who first proposed the P versus NP problem?"), p, 0, len(p))
+    b = "По данным заместителя акима области Кайрата БЕКЕНОВА, модернизировано 10 предприятий."
+    assert typed(analyse("Кто отчитался о модернизации?"), b, 0, len(b))  # a surname in capitals
     q = analyse("Кто поставляет оборудование?")
     for v in ("Оборудование поставляет ТОО Восход.", "The equipment comes from Acme Inc."):
         assert not typed(q, v, 0, len(v))
