@@ -28,4 +28,8 @@ def test_a_day_before_its_month_is_no_number():
 
 def test_pounds_take_their_sterling():
     s = "Контракт в размере 30 миллионов фунтов стерлингов; около 4 кг (8,8 фунтов) пара."
-    assert [s[a:b] for a, b in candidates(NUMBER, s)] == ["30 миллионов фунтов стерлингов", "4 кг", "8,8 фунтов"]
+    assert [s[a:b] for a, b in candidates(NUMBER, s)] == [
+        "30 миллионов фунтов стерлингов",
+        "4 кг",
+        "8,8 фунтов",
+    ]

@@ -57,7 +57,9 @@ def test_definitions_and_measures():
     assert analyse("Сколько стоила программа «Аполлон»?").measure == MONEY  # a cost, not the "сто" of it
     assert analyse("How many times did Aladdin rub the lamp?").measure is None
     assert measure_of("162 584 mln EUR") == MONEY == measure_of("1,2 тыс. руб.")
-    assert measure_of("30 миллионов фунтов стерлингов") == MONEY and measure_of("8,8 фунтов") is None  # a weight
+    assert (
+        measure_of("30 миллионов фунтов стерлингов") == MONEY and measure_of("8,8 фунтов") is None
+    )  # a weight
 
 
 @pytest.mark.parametrize(

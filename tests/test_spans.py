@@ -34,6 +34,13 @@ def test_who_is_x_is_answered_by_the_role_in_front_of_the_name():
     assert (
         answer_span(q, "Кайрат БЕКЕНОВ отметил это.", 0, 27) is None
     )  # a name with no role: nothing to mark
+    t = "Гийом Фарель был учеником Лефевра и возглавил движение. In 1990 Lothar de Maiziere was the last Prime Minister of the GDR."
+    assert (
+        t[slice(*answer_span(analyse("Кто такой Гийом Фарель?"), t, 0, 55))]
+        == "Гийом Фарель был учеником Лефевра"
+    )
+    q = analyse("Who is Lothar de Maiziere?")
+    assert t[slice(*answer_span(q, t, 56, len(t)))] == "Lothar de Maiziere was the last Prime Minister"
     # an English question about a Russian text: the name is matched by its skeleton
     assert s[slice(*answer_span(analyse("Who is Kairat Bekenov?"), s, 0, len(s)))].startswith("заместителя")
 
@@ -135,7 +142,10 @@ def test_years_are_no_count_but_say_how_long():
     s = "В 1038–40 гг норманны воевали на Сицилии."
     assert not typed(analyse("Сколько норманнов воевало на Сицилии?"), s, 0, len(s))
     t = "Летний театр работал с 1870 по 1939 гг."
-    assert t[slice(*answer_span(analyse("How long was the Summer Theatre in operation?"), t, 0, len(t)))] == "1939 гг"
+    assert (
+        t[slice(*answer_span(analyse("How long was the Summer Theatre in operation?"), t, 0, len(t)))]
+        == "1939 гг"
+    )
 
 
 def test_a_figure_dated_long_ago_answers_nothing_about_now():
