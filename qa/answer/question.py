@@ -287,8 +287,9 @@ _COUNT = re.compile(
 # word is a name (the topic), a verb ("Кто изобрёл") or a measure ("how many people") no attribute.
 _COUNTED = re.compile(r"\b(?:сколько|how many)\s+(?:(?:из|of|among)\s+(?:них|them)\s+)?(\w+)", _I)
 _ROLE = re.compile(
-    r"^\W*(?:кто\s+(?:(?:был[аио]?|будет|является|стал[аио]?|нынешний|текущий|первым|первый|последним)\s+)*"
-    rf"|who\s+(?:is|was|are|were)\s+(?:(?:the|a|an|current|first|last)\s+|{_OWNER})*)(\w+)",
+    r"^\W*(?:кто\s+(?:(?:был[аио]?|будет|является|стал[аио]?|нынешний|текущий|сейчас|теперь|первым|первый"
+    r"|последним)\s+)*"
+    rf"|who\s+(?:is|was|are|were)\s+(?:(?:the|a|an|now|current|first|last)\s+|{_OWNER})*)(\w+)",
     _I,
 )
 _NEXT_WORD = re.compile(r"\s+(\w+)")
