@@ -135,10 +135,24 @@ MIN_SKELETON = 3  # shorter skeletons match too much ("Ли", "Lee")
 COGNATE = 4
 
 
+# Latin letters that no accent makes ("Wałęsa": "Валенса"); "ç" is French ("Besançon": "Безансон").
+_LATIN_LETTERS = {
+    "ł": "l",
+    "ø": "o",
+    "æ": "ae",
+    "œ": "oe",
+    "ß": "ss",
+    "đ": "d",
+    "ð": "d",
+    "þ": "th",
+    "ç": "s",
+}
+
+
 def romanised(word: str) -> str:
     """A word spelt in Latin letters, lower case and without accents ("акима": "akima", "Maizière":
     "maiziere", which Russian spells "Мезьер")."""
-    w = "".join(_TRANSLIT.get(ch, ch) for ch in word.lower().replace("дж", "j").replace("ç", "s"))
+    w = "".join(_TRANSLIT.get(ch, _LATIN_LETTERS.get(ch, ch)) for ch in word.lower().replace("дж", "j"))
     if w.isascii():
         return w
     return "".join(ch for ch in unicodedata.normalize("NFKD", w) if not unicodedata.combining(ch))

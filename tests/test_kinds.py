@@ -22,8 +22,10 @@ def test_candidates_of_each_kind():
 
 
 def test_a_day_before_its_month_is_no_number():
-    s = "12 мая 1705 года ассамблея натурализовала 148 гугенотов; on 7 January 12 more came."
-    assert [s[a:b] for a, b in candidates(NUMBER, s)] == ["1705 года", "148 гугенотов", "12"]
+    t = "On May 12, 1705 the assembly naturalised 148 settlers."
+    assert [t[a:b] for a, b in candidates(NUMBER, t)] == ["1705", "148 settlers"]
+    s = "12 мая 1705 года ассамблея натурализовала 148 гугенотов; 7 January brought 12 more."
+    assert [s[a:b] for a, b in candidates(NUMBER, s)] == ["148 гугенотов", "12"]
 
 
 def test_pounds_take_their_sterling():

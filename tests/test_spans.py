@@ -39,8 +39,13 @@ def test_who_is_x_is_answered_by_the_role_in_front_of_the_name():
         t[slice(*answer_span(analyse("Кто такой Гийом Фарель?"), t, 0, 55))]
         == "Гийом Фарель был учеником Лефевра"
     )
+    for place in ["Гийом Фарель был в Женеве.", "Гийом Фарель был рождён в Гапе."]:  # no role
+        assert answer_span(analyse("Кто такой Гийом Фарель?"), place, 0, len(place)) is None
     q = analyse("Who is Lothar de Maiziere?")
-    assert t[slice(*answer_span(q, t, 56, len(t)))] == "Lothar de Maiziere was the last Prime Minister"
+    assert (
+        t[slice(*answer_span(q, t, 56, len(t)))]
+        == "Lothar de Maiziere was the last Prime Minister of the GDR"
+    )
     # an English question about a Russian text: the name is matched by its skeleton
     assert s[slice(*answer_span(analyse("Who is Kairat Bekenov?"), s, 0, len(s)))].startswith("заместителя")
 
@@ -157,6 +162,25 @@ def test_a_figure_dated_long_ago_answers_nothing_about_now():
     assert typed(q, new, 0, len(new))
     en = "Roughly 500,000 Huguenots had fled France by the early 18th century."
     assert not typed(analyse("How many Huguenots live in France today?"), en, 0, len(en))
+    for question, text in [  # a number like a year, a present century
+        ("Сколько сотрудников сейчас работает на заводе?", "На заводе работает 1800 сотрудников."),
+        (
+            "How many Protestants live in France now?",
+            "In the 21st century one million Protestants live there.",
+        ),
+    ]:
+        assert typed(analyse(question), text, 0, len(text))
+    for question in ["How many Normans settled in what is now Italy?", "Now, how many lived there in 1901?"]:
+        assert not analyse(question).now
+
+
+def test_pounds_are_a_sum_or_a_weight():
+    steam, fee = "около 4 кг (8,8 фунтов) пара на кВт", "The contract cost 30 million pounds."
+    assert not typed(analyse("Сколько стоит паровой двигатель?"), steam, 0, len(steam))
+    assert typed(analyse("How many pounds of steam does it use?"), steam, 0, len(steam))
+    assert typed(analyse("How much did the contract cost?"), fee, 0, len(fee))
+    rights = "BSkyB paid £1.3bn for the rights."
+    assert typed(analyse("How many pounds did BSkyB pay for the rights?"), rights, 0, len(rights))
 
 
 def test_one_of_many_is_no_count():
