@@ -135,7 +135,7 @@ MIN_SKELETON = 3  # shorter skeletons match too much ("Ли", "Lee")
 COGNATE = 4
 
 
-# Latin letters that no accent makes ("Wałęsa": "Валенса"); "ç" is French ("Besançon": "Безансон").
+# Latin letters that no accent makes ("Łódź": "Лодзь"); "ç" is French ("Besançon": "Безансон").
 _LATIN_LETTERS = {
     "ł": "l",
     "ø": "o",
