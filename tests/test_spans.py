@@ -206,6 +206,7 @@ def test_how_many_people_is_not_answered_by_a_count_of_other_things():
         ("10 предприятий", False),
         ("50 странах", False),
         ("three companies", False),  # in words too
+        ("две трети", True),  # a share of them
         ("десять предприятий", False),
         ("402 people", True),
         ("5 million", True),
