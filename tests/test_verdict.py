@@ -49,17 +49,3 @@ def test_a_date_asked_of_an_event_needs_the_event_named():
     assert found(ev("Когда умер Хаттон?", died), MODEL)
     assert not found(ev("When did Hutton die?", published, cross=True), MODEL)
     assert found(ev("When did Hutton die?", died, cross=True), MODEL)
-
-
-def test_the_answer_comes_from_the_document_judged():
-    # The passage judged vouches for its own document: a sentence of another one, first only for
-    # holding a number, is no answer ("How many people live in Warsaw now?" took Fresno's figures).
-    text = "Fresno had 494,665 residents in 2010."
-
-    def ev(elsewhere: bool) -> Evidence:
-        sent = (Sentence(0, len(text), 1.0, 0, 0.6, 0.95, typed=True),)
-        return Evidence(
-            analyse("How many people live there?"), sent, (0,), (0,), (text,), 0.95, False, 0.0, elsewhere
-        )
-
-    assert found(ev(False), MODEL) and not found(ev(True), MODEL)

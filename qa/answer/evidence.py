@@ -95,7 +95,6 @@ class Evidence:
     cosine: float  # the best sentence cosine of the passage judged (datelines and credits aside)
     cross: bool  # the question is in another script than the passage judged
     across: float  # across scripts: idf share of the question's words that passage holds (bilingual.shared)
-    elsewhere: bool = False  # the best sentence is in another document than the passage judged
 
     def text(self, i: int) -> str:
         s = self.sentences[i]
@@ -279,8 +278,7 @@ def read(
     # a follow-up's words include the question it leans on, and so do its names
     names = q.names | lexical.question_names(previous) if previous else q.names
     across = shared(query, top_text, lex.idf, names, _stems(top_text), _key) if cross else 0.0
-    elsewhere = sources[out[order[0]].passage] != retriever.chunk(judged.index).source
-    return Evidence(q, tuple(out), tuple(order), passages, tuple(texts), cosine, cross, across, elsewhere)
+    return Evidence(q, tuple(out), tuple(order), passages, tuple(texts), cosine, cross, across)
 
 
 def _judged(retriever: Retriever, c: Candidate) -> tuple[float, str]:

@@ -1,6 +1,5 @@
 """The verdict on the evidence (evidence.py): is there an answer, or only the least bad passage?
-The best sentence cosine and word coverage must reach the model's calibration, the best sentence
-must come from the document judged, what is paid or
+The best sentence cosine and word coverage must reach the model's calibration, what is paid or
 the person asked for must be named, and a question asking for a number, a date or a person must
 find one in the best sentence or a neighbour. The assistant quotes, or says "not found"."""
 
@@ -77,15 +76,7 @@ def found(ev: Evidence, model: str) -> bool:
         strong = ev.cosine + cal.across * ev.across >= cal.other
     else:
         strong = ev.cosine + cal.coverage * coverage - cal.attribute * ev.attribute_missing() >= cal.same
-    # The passage judged vouches for its own document only: a best sentence from another document
-    # is no answer ("How many people live in Warsaw now?" took Fresno's figures). Fitting part,
-    # declined: near-absent Russian on English .417 -> .470, English on Russian .523 -> .530,
-    # natural ru .816 -> .842, en .800 -> .833; first-quote hits ru .863 -> .860, near-absent ru
-    # .837 -> .832, natural ru .835 -> .826; answered English on Russian .950 -> .944. That is 4
-    # right answers lost and 16 wrong ones declined, 10 of them to absent questions. Putting the
-    # judged document's best sentence first instead: declined .417 -> .432, natural ru .816 -> .842,
-    # English on Russian first quotes .826 -> .832, but its near-absent declined .523 -> .515.
-    if not strong or ev.elsewhere:
+    if not strong:
         return False
     q, best = ev.question, ev.order[0]
     # What is paid, asked by its name ("What is the salary ...?", "Какой доход ...?"), is there
