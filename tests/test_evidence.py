@@ -7,22 +7,26 @@ import qa
 from tests.conftest import assert_exact
 
 
-@pytest.fixture
-def plant(tmp_path, fake):
+def indexed(tmp_path, fake, **docs: str) -> qa.Retriever:
+    """A retriever over the given documents (name: text), built with the fake embedder."""
     seeds = tmp_path / "s"
     seeds.mkdir()
-    (seeds / "plant.txt").write_text(
-        "Актюбинский завод ферросплавов вошёл в число модернизированных предприятий региона. "
-        "Общая сумма модернизации составила 6 млрд тенге.",
-        encoding="utf-8",
-    )
-    (seeds / "settlement.txt").write_text(
-        "The first European settlement in the area was founded by David Collins at Sullivan Bay. "
-        "It consisted of 402 people.",
-        encoding="utf-8",
-    )
+    for name, text in docs.items():
+        (seeds / f"{name}.txt").write_text(text, encoding="utf-8")
     qa.build_index(seeds, tmp_path / "i", embedder=fake)
     return qa.Retriever.load(tmp_path / "i", embedder=fake)
+
+
+@pytest.fixture
+def plant(tmp_path, fake):
+    return indexed(
+        tmp_path,
+        fake,
+        plant="Актюбинский завод ферросплавов вошёл в число модернизированных предприятий региона. "
+        "Общая сумма модернизации составила 6 млрд тенге.",
+        settlement="The first European settlement in the area was founded by David Collins at Sullivan Bay. "
+        "It consisted of 402 people.",
+    )
 
 
 def test_the_neighbour_holding_the_number_joins_the_quote(plant):
@@ -98,14 +102,11 @@ def test_the_verdict_is_judged_on_the_passage_best_before_reweighing(retriever, 
 
 
 def test_who_is_answered_with_the_sentence_naming_whom_he_stands_for(tmp_path, fake):
-    seeds = tmp_path / "s"
-    seeds.mkdir()
-    (seeds / "edict.txt").write_text(
-        "The edict of Nantes stayed in force until the reign of Louis XIV. "
+    r = indexed(
+        tmp_path,
+        fake,
+        edict="The edict of Nantes stayed in force until the reign of Louis XIV. "
         "He later issued the Edict of Fontainebleau, which made Protestantism illegal.",
-        encoding="utf-8",
     )
-    qa.build_index(seeds, tmp_path / "i", embedder=fake)
-    r = qa.Retriever.load(tmp_path / "i", embedder=fake)
     a = qa.Assistant(r).ask("Who issued the Edict of Fontainebleau?")
     assert a.found and a.quotes[0].text.startswith("The edict of Nantes") and "Louis XIV" in a.quotes[0].text

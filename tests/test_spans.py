@@ -9,6 +9,11 @@ TEXT = (
 )
 
 
+def holds(question: str, text: str) -> bool:
+    """Does the whole text hold a span that could answer the question?"""
+    return typed(analyse(question), text, 0, len(text))
+
+
 def test_the_span_nearest_the_question_words_answers():
     q = analyse("Сколько предприятий модернизировано?")
     a = TEXT.index("В регионе")
@@ -24,7 +29,7 @@ def test_a_number_that_restates_the_question_or_measures_something_else_does_not
     assert s[slice(*answer_span(analyse("Сколько жирафов в зоопарке?"), s, 0, len(s)))] == "три жирафа"
     people = analyse("Сколько человек живёт в городе в 2020 году?")
     assert not typed(people, text, 0, len(text))  # 2020 restates; roubles and months are no people
-    assert typed(analyse("Каков бюджет города?"), text, 0, len(text))
+    assert holds("Каков бюджет города?", text)
 
 
 def test_how_many_counts_things_and_signs_name_their_measure():
@@ -94,7 +99,7 @@ def test_a_question_word_inside_two_spans_leaves_the_words_outside_to_decide():
 
 def test_a_time_of_day_answers_when():
     s = "With 4:51 left in regulation, Carolina got the ball on their own 24-yard line."
-    assert typed(analyse("When did Carolina get the ball on their 24-yard line?"), s, 0, len(s))
+    assert holds("When did Carolina get the ball on their 24-yard line?", s)
     assert [s[a:b] for a, b in candidates(DATE, s)] == ["4:51"]
     t = "The doors opened at 4:51pm, not at 99:99."
     assert [t[a:b] for a, b in candidates(DATE, t)] == ["4:51pm"]
@@ -102,27 +107,27 @@ def test_a_time_of_day_answers_when():
 
 def test_a_time_relative_to_now_answers_when():
     s = "До конца этого года будут модернизированы еще не менее 10 предприятий."
-    assert typed(analyse("Когда закончат модернизацию следующих предприятий?"), s, 0, len(s))
+    assert holds("Когда закончат модернизацию следующих предприятий?", s)
     t = "The plant will close by the end of next year, and two more in the coming five years."
     assert [t[a:b] for a, b in candidates(DATE, t)] == ["by the end of next year", "in the coming five years"]
 
 
 def test_a_time_ahead_of_now_answers_no_question_about_the_past():
     s = "Стадион примет финал кубка страны в следующем году."
-    assert not typed(analyse("Когда был построен стадион?"), s, 0, len(s))
-    assert typed(analyse("Когда стадион примет финал?"), s, 0, len(s))
+    assert not holds("Когда был построен стадион?", s)
+    assert holds("Когда стадион примет финал?", s)
     t = "Стадион построен в прошлом году."
-    assert typed(analyse("Когда был построен стадион?"), t, 0, len(t))
+    assert holds("Когда был построен стадион?", t)
 
 
 def test_a_year_is_no_count_with_or_without_its_word():
     s = "Зелёные впервые получили места в парламенте в 2014 году."
-    assert not typed(analyse("Сколько мест у зелёных в парламенте?"), s, 0, len(s))
+    assert not holds("Сколько мест у зелёных в парламенте?", s)
 
 
 def test_years_are_no_count_but_say_how_long():
     s = "В 1038–40 гг норманны воевали на Сицилии."
-    assert not typed(analyse("Сколько норманнов воевало на Сицилии?"), s, 0, len(s))
+    assert not holds("Сколько норманнов воевало на Сицилии?", s)
     t = "Летний театр работал с 1870 по 1939 гг."
     assert (
         t[slice(*answer_span(analyse("How long was the Summer Theatre in operation?"), t, 0, len(t)))]
@@ -134,11 +139,11 @@ def test_a_figure_dated_long_ago_answers_nothing_about_now():
     q = analyse("Сколько сейчас жителей в Варшаве?")
     old = "Согласно переписи 1901 года, в Варшаве было 711 988 жителей."
     assert q.now and not typed(q, old, 0, len(old))
-    assert typed(analyse("Сколько жителей было в Варшаве?"), old, 0, len(old))
+    assert holds("Сколько жителей было в Варшаве?", old)
     new = "По переписи 1901 года в Варшаве было 711 988 жителей, а в 2014 году 1 735 442 жителя."
     assert typed(q, new, 0, len(new))
     en = "Roughly 500,000 Huguenots had fled France by the early 18th century."
-    assert not typed(analyse("How many Huguenots live in France today?"), en, 0, len(en))
+    assert not holds("How many Huguenots live in France today?", en)
     for question, text in [  # a number like a year, a present century
         ("Сколько сотрудников сейчас работает на заводе?", "На заводе работает 1800 сотрудников."),
         (
@@ -146,25 +151,25 @@ def test_a_figure_dated_long_ago_answers_nothing_about_now():
             "In the 21st century one million Protestants live there.",
         ),
     ]:
-        assert typed(analyse(question), text, 0, len(text))
+        assert holds(question, text)
     for question in ["How many Normans settled in what is now Italy?", "Now, how many lived there in 1901?"]:
         assert not analyse(question).now
 
 
 def test_pounds_are_a_sum_or_a_weight():
     steam, fee = "около 4 кг (8,8 фунтов) пара на кВт", "The contract cost 30 million pounds."
-    assert not typed(analyse("Сколько стоит паровой двигатель?"), steam, 0, len(steam))
-    assert typed(analyse("How many pounds of steam does it use?"), steam, 0, len(steam))
-    assert typed(analyse("How much did the contract cost?"), fee, 0, len(fee))
+    assert not holds("Сколько стоит паровой двигатель?", steam)
+    assert holds("How many pounds of steam does it use?", steam)
+    assert holds("How much did the contract cost?", fee)
     rights = "BSkyB paid £1.3bn for the rights."
-    assert typed(analyse("How many pounds did BSkyB pay for the rights?"), rights, 0, len(rights))
+    assert holds("How many pounds did BSkyB pay for the rights?", rights)
 
 
 def test_one_of_many_is_no_count():
     s = "Одной из причин беспокойства являются нападения на учителей в школах Уэльса."
-    assert not typed(analyse("Сколько учителей работает в Уэльсе?"), s, 0, len(s))
+    assert not holds("Сколько учителей работает в Уэльсе?", s)
     t = "Телесные наказания были одной из самых распространенных форм дисциплины."
-    assert typed(analyse("Насколько были распространены телесные наказания?"), t, 0, len(t))
+    assert holds("Насколько были распространены телесные наказания?", t)
 
 
 def test_a_currency_code_is_the_unit_of_its_number():

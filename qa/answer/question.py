@@ -99,7 +99,7 @@ _RATE = re.compile(
     r"|(?:в|на)\s+(?:этом|прошлом|текущем|следующем)\s+(?:году|месяце)|(?:this|last|next) (?:year|month|week))\b",
     _I,
 )
-_POUND = re.compile(r"\b(?:фунт\w*|pounds?)\b", _I)
+POUND = re.compile(r"\b(?:фунт\w*|pounds?)\b", _I)  # a sum or a weight (spans._measure)
 # "Какая зарплата ...?", "What is the population of ...?", "What was Tesla's salary?": a number
 # asked for by what it measures; English measure words are whole words ("Costa v ENEL" names no
 # cost), and the first one after "what is" is taken ("численность населения").
@@ -239,8 +239,8 @@ def analyse(question: str, previous: str = "") -> Question:
     if kind == NUMBER:
         # a follow-up naming what it counts ("how many convicts?") keeps no measure of the last
         # pounds may be a sum or a weight: asked in pounds, the unit itself says nothing (spans._measure)
-        asked = _POUND.sub("", _RATE.sub("", question))
-        measure = measure_of(asked) or (None if attribute else measure_of(_POUND.sub("", previous)))
+        asked = POUND.sub("", _RATE.sub("", question))
+        measure = measure_of(asked) or (None if attribute else measure_of(POUND.sub("", previous)))
     stems = frozenset(tokenize(search_query(question, previous)))
     own = frozenset(tokenize(question)) - frozenset(tokenize(previous)) if previous else frozenset()
     m = _COUNT.search(question) if kind == NUMBER and measure is None else None

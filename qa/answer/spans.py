@@ -11,7 +11,7 @@ import re
 from ..lexical import WORD, tokenize
 from . import persons
 from .kinds import AHEAD, NUMBER_RE, SCALE, YEAR, candidates
-from .question import DATE, MONEY, NOW, NUMBER, PEOPLE, PERSON, SHARE, Question, measure_of
+from .question import DATE, MONEY, NOW, NUMBER, PEOPLE, PERSON, POUND, SHARE, Question, measure_of
 
 _I = re.I
 
@@ -43,7 +43,6 @@ _RECENT = re.compile(r"\b(?:19[5-9]\d|20\d\d)(?!\d)")
 # Pounds are money or a weight: "около 4 кг (8,8 фунтов) пара" answered "Сколько стоит паровой
 # двигатель?" (user trial 7), "8.8 pounds of steam" is no sum; a question asked in pounds may want
 # either (question.analyse). Fitting part: natural ru absent declined .789 -> .816, nothing else moved.
-_POUNDS = re.compile(r"фунт|pound", _I)
 _POUND_STEMS = frozenset(tokenize("фунтов pounds"))
 _MASS = re.compile(r"(?:кг|kg|тонн\w*|tons?|грамм\w*|grams?)\s*\(\s*$", _I)
 _OF = re.compile(r"\)?\s+(?:of|пара)\b", _I)
@@ -101,7 +100,7 @@ def _measure(q: Question, text: str, s: int, e: int) -> str | None:
     if (
         m == MONEY
         and not q.stems & _POUND_STEMS
-        and _POUNDS.search(text, s, e)
+        and POUND.search(text, s, e)
         and (_MASS.search(text, max(0, s - 12), s) or _OF.match(text, e))
     ):
         return None
