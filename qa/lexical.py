@@ -130,7 +130,7 @@ _CAPITALISED = re.compile(r"\b[A-ZА-ЯЁ][\w'’-]*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 MIN_SKELETON = 3  # shorter skeletons match too much ("Ли", "Lee")
 # Consonants two words must open with alike to be one word in two scripts. English questions on
-# the Russian XQuAD articles 0-11 (COGNATE_WEIGHT .1, retrieve.py), rank-1 hits / first-quote hits:
+# the Russian XQuAD articles 0-11 (COGNATE_WEIGHT .1, retrieve/fusion.py), rank-1 hits / first-quote hits:
 # 3 .870/.773, 4 .873/.764, 5 .870/.742.
 COGNATE = 4
 

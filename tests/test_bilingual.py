@@ -38,7 +38,7 @@ SALARY = {
     "b.txt": "Средняя зарплата рабочих завода составляет двести тысяч тенге.",
 }
 # By the translated words alone "жена", "супруг" win; the chunk naming Luther, Wittenberg and 1525
-# holds more of the question (retrieve.SHARED_WEIGHT).
+# holds more of the question (retrieve.fusion.SHARED_WEIGHT).
 MARRIAGE = {
     "a.txt": "Лютер обвенчался с Катариной фон Бора в Виттенберге в 1525 году.",
     "b.txt": "Жена и супруг: в эпоху Реформации супруги венчались в церкви.",
@@ -83,7 +83,7 @@ def test_shared_counts_words_translated_spelt_alike_or_named():
 
 def test_a_chunk_of_digits_alone_is_in_no_other_script(tmp_path):
     # A table of years beside Russian texts does not make a Russian question cross-script: the
-    # best chunks are not reweighed (retrieve.SHARED_WEIGHT) and rank as without it.
+    # best chunks are not reweighed (retrieve.fusion.SHARED_WEIGHT) and rank as without it.
     texts = {
         "a.txt": "Завод выпускает ферросплавы. Средняя зарплата рабочих составляет двести тысяч тенге.",
         "b.txt": "Зарплата рабочих завода выросла, сообщил директор завода.",

@@ -82,7 +82,7 @@ def test_a_pronoun_is_a_whole_capitalised_word():
 
 
 def test_the_verdict_is_judged_on_the_passage_best_before_reweighing(retriever, monkeypatch):
-    # retrieve.py reweighs the best few chunks by the question's words; whether there is an answer
+    # retrieve/retriever.py reweighs the best few chunks by the question's words; whether there is an answer
     # is judged on the chunk best before that, however many passages the assistant reads.
     import dataclasses
 

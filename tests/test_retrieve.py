@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import qa
-from qa.retrieve import TOP_SAMPLE, _top, clean_question, fuse, model_form
+from qa.retrieve import clean_question, model_form
+from qa.retrieve.fusion import TOP_SAMPLE, fuse, top_k
 from tests.conftest import assert_exact
 
 
@@ -63,7 +64,7 @@ def test_chunk_cosines_are_those_of_the_faiss_chunk_vectors(retriever):
 
 
 def test_a_chunk_in_the_other_script_scores_by_its_sentence_and_its_chunk_vector(retriever):
-    from qa.retrieve import CROSS_SENTENCE_SHARE as share
+    from qa.retrieve.fusion import CROSS_SENTENCE_SHARE as share
 
     q = "museum paintings"  # Latin script: the Russian chunks are the other script
     qvec = retriever.embedder.embed_queries([q])[0]
@@ -90,7 +91,7 @@ def test_top_finds_the_k_highest_scores(n, k, levels, share, seed):
     words) leaves the sample's k-th best at 0."""
     rng = np.random.default_rng(seed)
     scores = (rng.integers(0, levels, n) * (rng.random(n) < share)).astype(np.float32)
-    got = _top(scores, k)
+    got = top_k(scores, k)
     assert len(set(got.tolist())) == len(got) == min(n, k)
     assert sorted(scores[got]) == sorted(scores)[n - len(got) :]
 
@@ -111,8 +112,8 @@ def test_what_a_question_reads_was_asked_for_first(retriever, monkeypatch):
 
     q = "сколько книг хранится в библиотеке"
     # One chunk from each side: the dense side's is asked for before BM25 scores, BM25's after.
-    monkeypatch.setattr(qa.retrieve, "POOL", 1)
-    lexical_best = int(_top(retriever.lexical.scores(q), 1)[0])
+    monkeypatch.setattr(qa.retrieve.retriever, "POOL", 1)
+    lexical_best = int(top_k(retriever.lexical.scores(q), 1)[0])
     monkeypatch.setattr(retriever, "dense_top", lambda qvec: np.array([1 - lexical_best]))
     monkeypatch.setattr(os, "posix_fadvise", record_fadvise)
     monkeypatch.setattr(os, "pread", record_pread)

@@ -41,7 +41,7 @@ class Assistant:
         if not cands:
             return None
         # judged on the passage best before the question's words reweighed the best few
-        # (retrieve.SHARED_WEIGHT), however many passages are read
+        # (retrieve.fusion.SHARED_WEIGHT), however many passages are read
         judged = max(cands, key=lambda c: c.prior)
         return evidence.read(self.retriever, q, cands[: self.passages], judged, previous)
 

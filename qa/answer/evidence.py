@@ -90,7 +90,7 @@ class Evidence:
     order: tuple[int, ...]  # sentence indices, best first
     passages: tuple[int, ...]  # chunk index of each passage read, best first
     texts: tuple[str, ...]  # the document text of each passage read
-    # Whether there is an answer is judged on the passage best before retrieve.py reweighed the
+    # Whether there is an answer is judged on the passage best before the retriever reweighed the
     # best few by the question's words (Candidate.prior): the passage judged.
     cosine: float  # the best sentence cosine of the passage judged (datelines and credits aside)
     cross: bool  # the question is in another script than the passage judged

@@ -217,7 +217,7 @@ def _open(name: str, path: Path, manifest: dict) -> Stored:
         raise IndexMismatch(f"index file {path / SENTENCES} does not hold its vectors; {_REBUILD}")
     # IVF lists are memory-mapped: replicas share the pages, and a load reads nothing it does not
     # search (IO_FLAG_MMAP instead would make them faiss's on-disk lists, 7x slower per query).
-    # A flat index is read: its vectors are searched with one matrix product (retrieve.py), and
+    # A flat index is read: its vectors are searched with one matrix product (retrieve/retriever.py), and
     # mapped they sit unaligned in the file, which made that product 3-5x slower at 100k chunks.
     ivf = manifest.get("faiss", {}).get("kind") == "ivf"
     flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if ivf else 0
