@@ -23,6 +23,9 @@ from qa.answer.question import DATE, MONEY, NUMBER, PAY, PEOPLE, PERSON, analyse
         ("What power does the Senate have?", None),
         ("What temperature does the turbine run at?", NUMBER),  # a measured quantity
         ("Какой скорости достигает поезд?", NUMBER),
+        ("How hot does the firebox get?", NUMBER),  # user trial 9: answered on topic alone
+        ("Какова общая протяжённость железных дорог?", NUMBER),
+        ("What is the temperature of the condenser?", NUMBER),
         ("В какой год открыли мост?", DATE),
         ("What was the Costa v ENEL dispute about?", None),  # a name, not "cost"
         ("Какова ценность этой находки?", None),  # worth, not a price
