@@ -110,3 +110,14 @@ def test_a_deputy_is_no_answer_to_who_holds_the_post():
         assert not typed(analyse(question), s, 0, len(s)), s
     s = "Its founder is John Smith, assistant professor at MIT."  # a post under no founder
     assert typed(analyse("Who is the founder of Acme Robotics?"), s, 0, len(s))
+
+
+def test_an_ordinal_or_a_lone_letter_is_no_person():
+    """User trial 9: both answered a "who" the article never answers."""
+    s = "Первая Варшавская фондовая биржа была основана в 1817 году."
+    assert not typed(analyse("Кто основал Варшавскую фондовую биржу?"), s, 0, len(s))
+    t = "Говорят, что машина Тьюринга M работает в течение времени f(n)."
+    assert not typed(analyse("Кто придумал машину Тьюринга?"), t, 0, len(t))
+    u = "Первая Варшавская биржа была основана Иваном Петровым."  # the founder is still found
+    q = analyse("Кто основал Варшавскую биржу?")
+    assert [u[a:b] for a, b in candidates(PERSON, u) if fits(q, u, a, b)] == ["Иваном Петровым"]
