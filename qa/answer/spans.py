@@ -25,6 +25,10 @@ _I = re.I
 # found by its loss on the held-back part).
 _FRACTION = r"(?:трет|четверт|половин|пят[аыо]|десят[аыо]|third|quarter|half|halves|fifth|tenth)"
 _COUNTS_THINGS = re.compile(rf"\s+(?!{SCALE}|{_FRACTION})[^\W\d_]{{3,}}", _I)
+# what a number counts may be a name of two words or more, which the number's span leaves out ("one
+# Combined Statistical Area" answered "How many people live in Southern California?", user trial 9;
+# "148 Huguenot refugees" are people)
+_NAMED_THINGS = re.compile(r"\s+[A-ZА-ЯЁ][^\W\d_]{2,}\s+[A-ZА-ЯЁ]")
 # A year with its word, or years: no count ("1038–40 гг", user trial 8: "Сколько норманнов воевало в
 # походе?"), though a span of years says how long ("How long was the Summer Theatre in operation?":
 # "с 1870 по 1939 гг."). Fitting part: natural ru absent declined .711 -> .737, near-absent English on
@@ -111,7 +115,9 @@ def _counts_things(text: str, s: int, e: int) -> bool:
     """Does the number text[s:e] say what it counts, in digits or words ("10 предприятий", "all three
     companies")?"""
     n = NUMBER_RE.match(text, s, e)
-    return bool(n) and bool(_COUNTS_THINGS.match(text, n.end(), e))
+    return bool(n) and bool(
+        _COUNTS_THINGS.match(text, n.end(), e) or (n.end() == e and _NAMED_THINGS.match(text, e))
+    )
 
 
 def typed(q: Question, text: str, a: int, b: int) -> bool:
