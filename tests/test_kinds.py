@@ -35,3 +35,9 @@ def test_pounds_take_their_sterling():
         "4 кг",
         "8,8 фунтов",
     ]
+
+
+def test_a_season_that_opens_a_name_is_no_date():
+    """User trial 9: "the Summer Theatre" was marked as when the Saxon Garden was laid out."""
+    s = "The Summer Theatre opened in summer 1870."
+    assert [s[a:b] for a, b in candidates(DATE, s)] == ["summer", "1870"]
