@@ -172,3 +172,13 @@ def test_a_quantity_word_after_kakoy_is_a_whole_word():
         "Каким долотом бурили?",
     ):
         assert analyse(q).kind is None, q
+
+
+def test_a_follow_up_that_says_no_tense_asks_in_its_previous_question_s():
+    """User trial 9: "а на какую сумму?" after a question about what was done took the plan's sum."""
+    previous = "Сколько предприятий модернизировали в области?"
+    assert analyse("Сколько предприятий модернизировали?").past
+    assert not analyse("а на какую сумму?").past
+    assert analyse("а на какую сумму?", previous).past
+    assert not analyse("а до конца года?", previous).past  # a time of its own
+    assert not analyse("а сколько будет модернизировано?", previous).past
