@@ -41,3 +41,9 @@ def test_a_season_that_opens_a_name_is_no_date():
     """User trial 9: "the Summer Theatre" was marked as when the Saxon Garden was laid out."""
     s = "The Summer Theatre opened in summer 1870."
     assert [s[a:b] for a, b in candidates(DATE, s)] == ["summer", "1870"]
+
+
+def test_digits_glued_to_letters_are_no_number():
+    """User trial 9: the typo "Лос0Анджелес" answered how many passengers the airport serves."""
+    s = "Аэропорт Лос0Анджелес и A380 принимают 500 пассажиров."
+    assert [s[a:b] for a, b in candidates(NUMBER, s)] == ["500 пассажиров"]

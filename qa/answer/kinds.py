@@ -58,8 +58,11 @@ _RU_NUMBERS = (
     r"|сотн[яиюе]|дважды|трижды|(?:одно|дву|тр[её]х|четыр[её]х|пяти|шести|семи|восьми|девяти|десяти)кратн\w*"
 )
 SCALE = r"(?:тысяч[аиуе]?|тыс\.?|миллион\w*|млн\.?|миллиард\w*|млрд\.?|thousand|million|billion|trillion|bn)"
+# Digits glued to a letter before them are part of a name or a typo ("A380", "Лос0Анджелес" answered
+# how many passengers an airport serves, user trial 9). Fitting part: Russian on English first quotes
+# .826 -> .829, answer precision .723 -> .735, natural ru absent declined .792 -> .811, nothing else moved.
 NUMBER_RE = re.compile(
-    r"\b\d{1,2}:\d{2}\b|[$£€]?(?:\d{1,3}(?:[,\u00a0\u202f ]\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?[½¼¾]?)(?:\s*(?:–|—|-|до|to)\s*\d+(?:[.,]\d+)?)?"
+    r"\b\d{1,2}:\d{2}\b|(?<!\w)[$£€]?(?:\d{1,3}(?:[,\u00a0\u202f ]\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?[½¼¾]?)(?:\s*(?:–|—|-|до|to)\s*\d+(?:[.,]\d+)?)?"
     rf"(?:\s*(?:%|процент\w*|percent|per cent))?(?:\s*{SCALE}\b)?(?:[a-z]{{1,2}}\b)?"
     rf"|\b(?:{_EN_NUMBERS}|{_RU_NUMBERS})\b(?:\s+{SCALE})?",
     _I,
