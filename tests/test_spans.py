@@ -221,3 +221,11 @@ def test_how_many_people_is_not_answered_by_a_count_of_other_things():
     s = "Southern California consists of one Combined Statistical Area and eight Statistical Areas."
     assert not holds("How many people live in Southern California?", s)
     assert holds("How many people were naturalised?", "The act naturalised the 148 Huguenot refugees.")
+
+
+def test_a_time_or_a_duration_counts_no_things():
+    """User trial 9: "в десяти минутах ходьбы" answered how many seats the stadium has."""
+    s = "Стадион находится в десяти минутах ходьбы от центра."
+    assert not holds("How many seats does the stadium have?", s)
+    assert not holds("Сколько мест на стадионе?", "Стадион строили 5 лет.")
+    assert holds("How many seconds were left?", "It ended with 17 seconds left.")
