@@ -229,3 +229,14 @@ def test_a_time_or_a_duration_counts_no_things():
     assert not holds("How many seats does the stadium have?", s)
     assert not holds("Сколько мест на стадионе?", "Стадион строили 5 лет.")
     assert holds("How many seconds were left?", "It ended with 17 seconds left.")
+
+
+def test_a_weight_a_length_or_an_area_is_said_with_its_unit():
+    """User trial 9: "одного или нескольких роторов" answered how much a steam turbine weighs."""
+    assert not holds("Сколько весит паровая турбина?", "Турбина состоит из одного или нескольких роторов.")
+    assert holds("Сколько весит паровая турбина?", "Турбина весит 12 тонн.")
+    assert not holds("Какая площадь Южной Калифорнии?", "В регионе 8 городов и 5 округов.")
+    assert holds("What is the area of the park?", "The park covers 120 hectares.")
+    assert not holds("How tall is the tower?", "The tower has 3 floors.")
+    assert holds("How tall is the tower?", "The tower is 324 m high.")
+    assert holds("Сколько фонтанов на площади?", "На площади 5 фонтанов.")  # a square, no area asked

@@ -11,7 +11,22 @@ import re
 from ..lexical import WORD, tokenize
 from . import persons
 from .kinds import AHEAD, NUMBER_RE, SCALE, YEAR, candidates
-from .question import DATE, DURATION, MONEY, NOW, NUMBER, PEOPLE, PERSON, POUND, SHARE, Question, measure_of
+from .question import (
+    AREA,
+    DATE,
+    DURATION,
+    LENGTH,
+    MASS,
+    MONEY,
+    NOW,
+    NUMBER,
+    PEOPLE,
+    PERSON,
+    POUND,
+    SHARE,
+    Question,
+    measure_of,
+)
 
 _I = re.I
 
@@ -95,7 +110,7 @@ def fits(q: Question, text: str, s: int, e: int) -> bool:
         m = _measure(q, text, s, e)
         if m is None and q.measure == PEOPLE and _counts_things(text, s, e):
             return False  # "10 предприятий" are no people
-        return m == q.measure or (m is None and q.measure != MONEY)
+        return m == q.measure or (m is None and q.measure not in (MONEY, MASS, LENGTH, AREA))
     if q.count:
         # "how many plants" is no "9%", "Сколько учителей работает в Уэльсе?" no "Одной из причин"
         m = _measure(q, text, s, e)
