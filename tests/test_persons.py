@@ -121,3 +121,8 @@ def test_an_ordinal_or_a_lone_letter_is_no_person():
     u = "Первая Варшавская биржа была основана Иваном Петровым."  # the founder is still found
     q = analyse("Кто основал Варшавскую биржу?")
     assert [u[a:b] for a, b in candidates(PERSON, u) if fits(q, u, a, b)] == ["Иваном Петровым"]
+
+
+def test_an_event_is_no_person():
+    s = "Warsaw's first stock exchange was established in 1817 and continued trading until World War II."
+    assert not typed(analyse("Who founded the Warsaw Stock Exchange?"), s, 0, len(s))

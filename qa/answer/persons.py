@@ -61,6 +61,10 @@ _PLACE_HEAD = re.compile(  # not those that are also surnames: Church, Hall, Day
     r"|Library|Center|Centre|Foundation|Union|Organization|Organisation|Committee|Commission|Agency|Network"
     r"|Project|Bible|Times|Journal)\b"
 )
+# An event is no person ("World War II" answered "Who founded the Warsaw Stock Exchange?", user trial
+# 9; no fitting-part figure moved). Taking every institution's and place's head word (_PLACE_HEAD)
+# for no person cost first quotes en .891 -> .885, English on Russian .823 -> .817.
+_EVENT = re.compile(r"\b(?:War|Wars|Revolution|Uprising|Crusades?|Olympics)\b")
 _ROLE_WORDS = 3  # lowercase words before a name that say who the person is ("заместителя акима области")
 # or, with none there, the words of its clause after it and a copula ("Гийом Фарель был учеником Лефевра";
 # user trial 8). Fitting part: natural ru answer-span hits .303 -> .312, nothing else moved.
@@ -99,6 +103,8 @@ def fits(q: Question, text: str, s: int, e: int) -> bool:
         or _QUOTED.search(text, max(0, s - 3), s)
     ):
         return False  # "ВФБ", ТОО «Энергосистема», "Второй мировой": no person
+    if _EVENT.search(core):
+        return False
     if q.names and _restates(q.names, core):
         return False  # "Теслы" for "Who were Tesla's partners?": the question's own name, in another script
     return not (q.attribute and _under(q, text, s, e))
