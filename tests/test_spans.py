@@ -240,3 +240,9 @@ def test_a_weight_a_length_or_an_area_is_said_with_its_unit():
     assert not holds("How tall is the tower?", "The tower has 3 floors.")
     assert holds("How tall is the tower?", "The tower is 324 m high.")
     assert holds("Сколько фонтанов на площади?", "На площади 5 фонтанов.")  # a square, no area asked
+
+
+def test_today_is_no_answer_to_when_something_was_done():
+    s = "Today, the Warsaw Stock Exchange is the largest market in the region."
+    assert not holds("When did the Warsaw Stock Exchange reopen?", s)
+    assert holds("When does the exchange open?", "The exchange opens today.")
