@@ -72,12 +72,17 @@ def test_a_sentence_opening_on_a_pronoun_names_whom_the_one_before_names(plant):
     ev = qa.Assistant(plant).evidence("How many came with Collins?")
     it = next(s for i, s in enumerate(ev.sentences) if ev.text(i).startswith("It consisted"))
     assert it.coverage > 0
+    # and of what the sentence before it names in lower case: "the first settlement" (user trial 9,
+    # "who used it?": "It was routinely used by engineers")
+    ev = qa.Assistant(plant).evidence("How many people were in the first settlement?")
+    assert ev.text(ev.order[0]).startswith("It consisted")
 
 
 def test_a_pronoun_is_a_whole_capitalised_word():
     from qa.answer.evidence import _PRONOUN
 
     assert _PRONOUN.match("Он родился в 1726 году.") and _PRONOUN.match("It consisted of 402 people.")
+    assert _PRONOUN.match("Большинство из них были уничтожены.") and _PRONOUN.match("Most of them burned.")
     assert not any(_PRONOUN.match(t) for t in ["IT-компании региона", "Им. Ленина", "Item 4", "Italy"])
 
 
