@@ -74,6 +74,8 @@ def test_definitions_and_measures():
         ("Кто сейчас директор завода?", "директор"),  # "now" is no role
         ("Who is the CEO of BSkyB?", "ceo"),
         ("Who was Martin Luther's wife?", "wife"),  # asked of Luther, no definition of him
+        ("Кто главный тренер команды?", "тренер"),  # past the adjective
+        ("Who is the best coach of the Panthers?", "coach"),
         ("Кто изобрёл паровую турбину?", None),  # a verb
         ("Сколько лет прожил Тесла?", None),  # a measure is checked as one
         ("Who invented the steam turbine?", None),

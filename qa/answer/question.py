@@ -360,8 +360,9 @@ _COUNT = re.compile(
 _COUNTED = re.compile(r"\b(?:сколько|how many)\s+(?:(?:из|of|among)\s+(?:них|them)\s+)?(\w+)", _I)
 _ROLE = re.compile(
     r"^\W*(?:кто\s+(?:(?:был[аио]?|будет|является|стал[аио]?|нынешний|текущий|сейчас|теперь|первым|первый"
-    r"|последним)\s+)*"
-    rf"|who\s+(?:is|was|are|were)\s+(?:(?:the|a|an|now|current|first|last)\s+|{_OWNER})*)(\w+)",
+    r"|последним|лучш\w*|главн\w*|сам(?:ый|ым|ая|ой)|известн\w*)\s+)*"
+    rf"|who\s+(?:is|was|are|were)\s+(?:(?:the|a|an|now|current|first|last|best|top|main|leading|greatest|biggest"
+    rf"|most|famous|former)\s+|{_OWNER})*)(\w+)",
     _I,
 )
 _NEXT_WORD = re.compile(r"\s+(\w+)")
