@@ -18,7 +18,8 @@ from ..chunking import boilerplate
 from ..lexical import cognate_keys, cyrillic, forms, name_share, tokenize
 from ..retrieve import Candidate, Retriever
 from . import spans
-from .question import FUTURE, PERSON, SHARE, Question, analyse, kin, names_event, search_query
+from .measures import SHARE, kin
+from .question import FUTURE, PERSON, Question, analyse, names_event, search_query
 
 # Fitted on the fitting part of the development data (XQuAD dev articles 0-11 in Russian,
 # English and English questions on the Russian text, plus bench/natural's fitting rows) and
@@ -113,7 +114,7 @@ class Evidence:
         """Is the asked attribute (the "детей" of "Сколько детей было у Теслы?", the "директор" of
         "Кто директор завода?") named nowhere in the best sentence's passage? The passage is
         about the topic; the fact asked for is not there. Across scripts it is asked only of an
-        attribute whose kin names it in both languages (question._KIN: "salary" is found in
+        attribute whose kin names it in both languages (measures._KIN: "salary" is found in
         "зарплата"): looking for other attributes translated declined fewer absent questions
         than it lost answers (fitting part, the grid behind verdict.CALIBRATIONS)."""
         q = self.question

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..lexical import name_share
 from .evidence import Evidence
-from .question import kin
+from .measures import kin
 
 
 @dataclass(frozen=True)
