@@ -18,6 +18,9 @@ from qa.answer.measures import AREA, LENGTH, MASS, MONEY, PEOPLE, SHARE, asked_m
         ("1.5 gigatons", MASS),
         ("324 m", LENGTH),
         ("1,600 mm", LENGTH),
+        ("пять ярдов", LENGTH),  # user trial 10: a distance in yards was no length
+        ("40 centimetres", LENGTH),
+        ("12 футов", LENGTH),
         ("415,000 square kilometres", AREA),  # square first: an area, not a length
         ("10 км²", AREA),
         ("120 hectares", AREA),

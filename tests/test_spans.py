@@ -254,3 +254,6 @@ def test_the_unit_counted_is_the_measure_asked():
     q = "In the year 2000 how many square kilometres of the forest had been lost?"
     assert holds(q, "It lost 415,000 to 587,000 square kilometres.")
     assert holds("How many tons of carbon does it absorb?", "It absorbs 1.5 gigatons of carbon dioxide.")
+    # a count of units is answered in any unit (user trial 10: "На сколько метров Уард вернул мяч?")
+    assert holds("На сколько метров Уард вернул мяч?", "Уард вернул мяч на пять ярдов.")
+    assert holds("На линии скольких ярдов начинала Каролина?", "Каролина начинала с 24-ярдовой линии.")

@@ -75,7 +75,11 @@ _DAY_AFTER = re.compile(rf"{_MONTHS}\s+$", _I)
 # A number's unit: the next word when it is not a function word ("10 предприятий", "374 companies"),
 # and an abbreviation after that ("долларов США") or the sterling of pounds ("8,8 фунтов", "8.8
 # pounds" of steam are a weight, "30 миллионов фунтов стерлингов" money: measures._MEASURES).
-_UNIT = re.compile(r"\s+([^\W\d_][\w-]*)(\s+(?:[A-ZА-ЯЁ]{2,5}\b|стерлинг\w*|sterling))?")
+# A length's unit may follow a hyphen ("24-ярдовой линии", "a 24-yard line"; only those: "5-cylinder"
+# took marks from "27-30%" on the fitting part).
+_UNIT = re.compile(
+    r"(?:\s+|-(?=ярдов|метров|yard|metre|meter|foot|mile))([^\W\d_][\w-]*)(\s+(?:[A-ZА-ЯЁ]{2,5}\b|стерлинг\w*|sterling))?"
+)
 # A currency code or an upper-case unit after the number is its unit ("100 EUR", "1800 RPM": no year)
 _CODE = re.compile(r"USD|EUR|GBP|RUB|KZT|RPM|[kMGT]W|[kMGT]?(?:Hz|Wh)")
 # A title or an initial keeps its dot ("Dr. Watson", "J. R. R. Tolkien"); a sentence's last word does not.

@@ -44,8 +44,9 @@ _MEASURES = (
     ),
     (
         LENGTH,
-        r"км|километр\w*|метр(?:а|ов|ы|ах)?|м|мм|см|мил[ьяи]|милях|миль|kilomet(?:re|er)s?|km|met(?:re|er)s?|m|mm"
-        r"|cm|miles?|mi|feet|ft|foot|inch(?:es)?",
+        r"км|километр\w*|(?:санти|милли)?метр(?:а|ов|ы|ах)?|м|мм|см|мил[ьяи]|милях|миль|ярд(?:а|ов|ы|ах|ами)?|фут(?:а|ов|ы)?"
+        r"|дюйм(?:а|ов|ы)?|kilomet(?:re|er)s?|km|(?:centi|milli)?met(?:re|er)s?|m|mm|cm|miles?|mi|yards?|yds?|feet|ft|foot"
+        r"|inch(?:es)?|(?<=\d-)(?:ярдов\w*|метров\w*|yard|metre|meter|foot|mile)",  # "24-ярдовой линии"
     ),
     (AREA, r"км²|км2|кв\.?|квадратн\w*|гектар\w*|га|km²|km2|sq|square|acres?|hectares?"),
 )

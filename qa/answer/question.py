@@ -159,7 +159,8 @@ def analyse(question: str, previous: str = "") -> Question:
     if kind == NUMBER:
         # a follow-up naming what it counts ("how many convicts?") keeps no measure of the last
         # pounds may be a sum or a weight: asked in pounds, the unit itself says nothing (spans._measure)
-        asked = POUND.sub("", RATE.sub("", question))
+        # "на их 24-ярдовую линию" names no measure asked
+        asked = _COMPOUND.sub("", POUND.sub("", RATE.sub("", question)))
         counted = _COUNTED.search(asked)  # "In the year 2000 how many square kilometres": the area
         measure = (
             (counted and measure_of(asked[counted.start(1) :]))
@@ -244,6 +245,7 @@ _ROLE = re.compile(
     rf"|most|famous|former)\s+|{_OWNER})*)(\w+)",
     _I,
 )
+_COMPOUND = re.compile(r"\d+-[^\W\d_]+")
 _NEXT_WORD = re.compile(r"\s+(\w+)")
 _BY_HOW_MUCH = re.compile(r"\bна\s+сколько\s+$", _I)
 _ADJECTIVE = re.compile(r"(?:ых|их|ым|им|ой|ый|ий|ая|ое|ые|ие|ого|его)$")
