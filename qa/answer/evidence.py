@@ -63,6 +63,11 @@ SHORT_PAIR_SHARE = 0.5
 # 12/5, 2 13/6 (13/9 with the answer span nearest the own words), 3 13/6; no other fitting-part
 # figure moves.
 OWN = 2.0
+# A question's name found only by its skeleton (spelt or inflected otherwise: _coverage) counts this
+# share of its weight. Fitting part: 1 first quotes en .891 -> .894, near-absent en .863 -> .868,
+# natural ru .795 -> .811, but natural ru absent declined .769 -> .738; .5 the same en gains,
+# natural ru .795 -> .800, nothing fell.
+SPELT = 0.5
 # A sentence opening on a pronoun ("Он ...", "He ...", "Большинство из них ...") speaks of what the
 # sentence before it names: its coverage counts that sentence's words as its own. Its capitalised
 # words alone: fitting part, first-quote hits en / near-absent en +1 question each, nothing else
@@ -180,9 +185,7 @@ class Evidence:
 def _coverage(question_stems: dict[str, float], sentence: str, spelt: dict[str, str] | None = None) -> float:
     """Share of the question's idf mass found in the sentence; a name (`spelt`: its stem's
     skeleton) is found however it is spelt or inflected ("Патриотс" in "Пэтриотс", "Дэниел Вудриф"
-    in "Дениэла Вудрифа", user trials 9 and 10). Fitting part: first quotes en .891 -> .894,
-    near-absent en .863 -> .868, natural ru .795 -> .811; natural ru absent declined .769 -> .738
-    (two more absent questions answered on a name they share with a passage)."""
+    in "Дениэла Вудрифа", user trials 9 and 10), at SPELT of its weight."""
     total = sum(question_stems.values())
     if total <= 0:
         return 0.0
@@ -190,7 +193,7 @@ def _coverage(question_stems: dict[str, float], sentence: str, spelt: dict[str, 
     found, keys = _stems(sentence), name_keys(sentence) if spelt else set()
     return (
         sum(
-            w
+            w if s in found else w * SPELT
             for s, w in question_stems.items()
             if s in found or (s in spelt and any(same_name(spelt[s], k) for k in keys))
         )
