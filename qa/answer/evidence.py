@@ -264,7 +264,7 @@ def read(
             sentence = text[a:b]
             if boilerplate(sentence):  # a dateline or photo credit is no answer
                 continue
-            read = " ".join([before, sentence]) if _PRONOUN.match(sentence) else sentence
+            seen = " ".join([before, sentence]) if _PRONOUN.match(sentence) else sentence
             if cyrillic(sentence) != ru:
                 # Across scripts: the mean of the question's borrowed words and names the sentence
                 # holds (lexical.cognates) and of its words the sentence holds translated
@@ -275,10 +275,10 @@ def read(
                 cov = (
                     name_share(q.names, sentence)
                     if q.define
-                    else (lexical.cognates(cognates, read) + _translated(stems, bridge, read)) / 2
+                    else (lexical.cognates(cognates, seen) + _translated(stems, bridge, seen)) / 2
                 )
             else:
-                cov = _coverage(stems, read, spelt)
+                cov = _coverage(stems, seen, spelt)
             before = sentence
             score = wl * cov + wd * (sims[k - 1] - lo) / span + wp * c.score / top
             score += EXACT * _exact(asked, sentence) if asked else 0.0

@@ -34,7 +34,7 @@ _DATE_RE = re.compile(
     # after; near-absent declined unchanged (.818 ru, .780 en, .288 en-on-ru).
     r"|\b(?:[01]?\d|2[0-3]):[0-5]\d(?!\d)(?:\s*[ap]\.?m\b\.?)?"
     # seasons and days said in words: "Весной в городе открыли библиотеку" answers "когда"
-    # ("the Summer Theatre", "Winter Olympics": a name's first word, user trial 9)
+    # ("the Summer Theatre", "Winter Olympics": a name's first word, user trial 9; no figure moved)
     r"|\b(?:весн(?:ой|а|у|е)|летом|осен(?:ью|ь)|зим(?:ой|а|у)|вчера|сегодня|завтра|spring|summer|autumn|winter"
     r"|yesterday|today|tomorrow)\b(?!\s+(?-i:[A-ZА-ЯЁ]))"
     # a time said relative to now: "До конца этого года будут модернизированы" answers "когда" (user

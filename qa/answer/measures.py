@@ -17,7 +17,8 @@ _I = re.I
 # people" question is not answered by "400 млрд тенге"; a number with no unit fits any question
 # but one asking for money (see fits).
 PEOPLE, MONEY, DURATION, SHARE = "people", "money", "duration", "share"
-MASS, LENGTH, AREA = "mass", "length", "area"  # said with a unit, or no answer (spans.fits)
+MASS, LENGTH, AREA = "mass", "length", "area"
+STATED = (MONEY, MASS, LENGTH, AREA)  # said with a unit or a sign, or no answer (spans.fits)
 PAY = "pay"  # no measure of its own (a salary is money), only the kin of the words that ask it
 _MEASURES = (
     (

@@ -101,10 +101,9 @@ def fits(q: Question, text: str, s: int, e: int) -> bool:
         or _LETTER.fullmatch(core)
         or _ORGANISATION.search(core)
         or _QUOTED.search(text, max(0, s - 3), s)
+        or _EVENT.search(core)
     ):
-        return False  # "ВФБ", ТОО «Энергосистема», "Второй мировой": no person
-    if _EVENT.search(core):
-        return False
+        return False  # "ВФБ", ТОО «Энергосистема», "Второй мировой", "World War II": no person
     if q.names and _restates(q.names, core):
         return False  # "Теслы" for "Who were Tesla's partners?": the question's own name, in another script
     return not (q.attribute and _under(q, text, s, e))

@@ -1,6 +1,7 @@
 """What a question asks for: a number ("сколько", "how many"), a date ("когда", "when") or a
 person ("кто", "who"), or the definition of an entity ("кто такой X", "what is X"); for a number,
-the measure it names (people, money, a duration, a share); the attribute it asks about (the
+the measure it names (measures.py: people, money, a duration, a share, a mass, a length or an
+area); the attribute it asks about (the
 "детей" of "Сколько детей ...", the "директор" of "Кто директор ..."); the names it mentions."""
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ class Question:
     kind: str | None  # NUMBER, DATE, PERSON or None
     define: bool  # "кто такой X" / "what is X": answered where X is introduced
     stems: frozenset[str]  # its content words, stemmed
-    measure: str | None = None  # for a NUMBER: PEOPLE, MONEY, DURATION, SHARE when the question says
+    measure: str | None = None  # for a NUMBER: what it measures (measures.py), when the question says
     attribute: str | None = None  # the stem of what is counted or the role asked for ("детей", "директор")
     names: frozenset[str] = frozenset()  # skeletons of the names it mentions, for text in another script
     count: bool = False  # "how many X", "сколько X": a count of things, answered by no sum or share
