@@ -47,3 +47,6 @@ def test_digits_glued_to_letters_are_no_number():
     """User trial 9: the typo "Лос0Анджелес" answered how many passengers the airport serves."""
     s = "Аэропорт Лос0Анджелес и A380 принимают 500 пассажиров."
     assert [s[a:b] for a, b in candidates(NUMBER, s)] == ["500 пассажиров"]
+    # or to a capital after them (user trial 10: "Astra 2A" answered a speed)
+    t = "Astra 2A and the 747B carry 5 channels and 10m cables."
+    assert [t[a:b] for a, b in candidates(NUMBER, t)] == ["5 channels", "10m cables"]
