@@ -99,6 +99,11 @@ def _boilerplate(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [*out, (start, end)]
 
 
+def credit(segment: str) -> bool:
+    """Is this segment a photo or source credit?"""
+    return bool(_CREDIT.match(segment.strip()))
+
+
 def boilerplate(segment: str) -> bool:
     """Is this segment a bare date or a photo/source credit (no sentence: nothing to quote)?"""
     seg = segment.strip()
