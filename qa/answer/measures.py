@@ -15,7 +15,7 @@ _I = re.I
 
 # What a number counts, when the question or the unit after the number says so. A "how many
 # people" question is not answered by "400 млрд тенге"; a number with no unit fits any question
-# but one asking for money (see fits).
+# but one asking for a measure that must be STATED (spans.fits).
 PEOPLE, MONEY, DURATION, SHARE = "people", "money", "duration", "share"
 MASS, LENGTH, AREA = "mass", "length", "area"
 STATED = (MONEY, MASS, LENGTH, AREA)  # said with a unit or a sign, or no answer (spans.fits)
@@ -67,7 +67,7 @@ _ASKED = re.compile(
 _ASKED_MEASURE = (
     (MASS, ("вес", "масс", "weigh", "heavy", "mass")),
     (AREA, ("площад", "area")),
-    (LENGTH, ("",)),
+    (LENGTH, ("",)),  # every other word asked: длина, высота, distance, far, tall ...
 )
 _SYMBOLS = {MONEY: "[$£€]", SHARE: "%"}  # signs stand next to the digits ("9%", "$5")
 _MEASURE_RE = [
