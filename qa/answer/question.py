@@ -158,11 +158,12 @@ def analyse(question: str, previous: str = "") -> Question:
     attribute = _attribute(question, kind)
     measure = None
     if kind == NUMBER:
-        # a follow-up naming what it counts ("how many convicts?") keeps no measure of the last
-        # pounds may be a sum or a weight: asked in pounds, the unit itself says nothing (spans._measure)
-        # "на их 24-ярдовую линию" names no measure asked
+        # Pounds may be a sum or a weight: asked in pounds, the unit itself says nothing
+        # (spans._measure). A compound ("на их 24-ярдовую линию") names no measure asked. What is
+        # counted decides ("In the year 2000 how many square kilometres": an area). A follow-up
+        # naming what it counts ("how many convicts?") keeps no measure of the last.
         asked = _COMPOUND.sub("", POUND.sub("", RATE.sub("", question)))
-        counted = _COUNTED.search(asked)  # "In the year 2000 how many square kilometres": the area
+        counted = _COUNTED.search(asked)
         measure = (
             (counted and measure_of(asked[counted.start(1) :]))
             or measure_of(asked)
@@ -204,7 +205,7 @@ def analyse(question: str, previous: str = "") -> Question:
 # A time a follow-up names says its tense ("а до конца года?", "and in 2015?"); one that says none
 # asks in its previous question's (user trial 9). Fitting part: natural ru first quotes .810 -> .816,
 # nothing else moved; without this pattern "а до конца года?" took the past and lost its answer.
-_TIME = re.compile(
+_TIME_FRAME = re.compile(
     r"\b(?:\d{4}|(?:до|к)\s+конц\w*|в\s+(?:этом|прошлом|следующем|ближайш\w*)|by the end"
     r"|(?:this|last|next|coming)\s+(?:year|month|week|decade))\b",
     _I,
@@ -212,7 +213,7 @@ _TIME = re.compile(
 
 
 def _tense(question: str) -> bool:
-    return bool(_PAST.search(question) or FUTURE.search(question) or _TIME.search(question))
+    return bool(_PAST.search(question) or FUTURE.search(question) or _TIME_FRAME.search(question))
 
 
 def _past(question: str) -> bool:
