@@ -8,6 +8,7 @@ import re
 
 from ..chunking import NUMERIC_DATE
 from ..lexical import tokenize
+from .measures import HYPHEN_UNIT
 from .question import DATE, NUMBER, PERSON
 
 _I = re.I
@@ -80,7 +81,7 @@ _DAY_AFTER = re.compile(rf"{_MONTHS}\s+$", _I)
 # A length's unit may follow a hyphen ("24-ярдовой линии", "a 24-yard line"; only those: "5-cylinder"
 # took marks from "27-30%" on the fitting part).
 _UNIT = re.compile(
-    r"(?:\s+|-(?=ярдов|метров|yard|metre|meter|foot|mile))([^\W\d_][\w-]*)(\s+(?:[A-ZА-ЯЁ]{2,5}\b|стерлинг\w*|sterling))?"
+    rf"(?:\s+|-(?={HYPHEN_UNIT}))([^\W\d_][\w-]*)(\s+(?:[A-ZА-ЯЁ]{{2,5}}\b|стерлинг\w*|sterling))?"
 )
 # A currency code or an upper-case unit after the number is its unit ("100 EUR", "1800 RPM": no year)
 _CODE = re.compile(r"USD|EUR|GBP|RUB|KZT|RPM|[kMGT]W|[kMGT]?(?:Hz|Wh)")

@@ -20,6 +20,9 @@ PEOPLE, MONEY, DURATION, SHARE = "people", "money", "duration", "share"
 MASS, LENGTH, AREA = "mass", "length", "area"
 STATED = (MONEY, MASS, LENGTH, AREA)  # said with a unit or a sign, or no answer (spans.fits)
 PAY = "pay"  # no measure of its own (a salary is money), only the kin of the words that ask it
+# A length's unit after a hyphen ("24-ярдовой линии", "a 24-yard line"); kinds.py takes it into
+# the number's span.
+HYPHEN_UNIT = r"ярдов\w*|метров\w*|yard|metre|meter|foot|mile"
 _MEASURES = (
     (
         PEOPLE,
@@ -47,7 +50,7 @@ _MEASURES = (
         LENGTH,
         r"км|километр\w*|(?:санти|милли)?метр(?:а|ов|ы|ах)?|м|мм|см|мил[ьяи]|милях|миль|ярд(?:а|ов|ы|ах|ами)?|фут(?:а|ов|ы)?"
         r"|дюйм(?:а|ов|ы)?|kilomet(?:re|er)s?|km|(?:centi|milli)?met(?:re|er)s?|m|mm|cm|miles?|mi|yards?|yds?|feet|ft|foot"
-        r"|inch(?:es)?|(?<=\d-)(?:ярдов\w*|метров\w*|yard|metre|meter|foot|mile)",  # "24-ярдовой линии"
+        rf"|inch(?:es)?|(?<=\d-)(?:{HYPHEN_UNIT})",
     ),
     (AREA, r"км²|км2|кв\.?|квадратн\w*|гектар\w*|га|km²|km2|sq|square|acres?|hectares?"),
 )
