@@ -115,13 +115,3 @@ def test_who_is_answered_with_the_sentence_naming_whom_he_stands_for(tmp_path, f
     )
     a = qa.Assistant(r).ask("Who issued the Edict of Fontainebleau?")
     assert a.found and a.quotes[0].text.startswith("The edict of Nantes") and "Louis XIV" in a.quotes[0].text
-
-
-def test_a_name_is_covered_however_it_is_spelt_or_inflected():
-    """User trials 9 and 10: "Дэниел Вудриф" is "Дениэла Вудрифа", "Патриотс" is "Пэтриотс"."""
-    from qa.answer.evidence import _coverage
-
-    stems = {"дэниел": 1.0, "вудриф": 1.0}
-    spelt = {"дэниел": "dnl", "вудриф": "vdrf"}
-    s = "Корабль шёл под командованием капитана Дениэла Вудрифа."
-    assert _coverage(stems, s) == 0.5 < _coverage(stems, s, spelt)  # "Вудрифа" stems alike

@@ -15,10 +15,10 @@ import numpy as np
 from .. import lexical
 from ..bilingual import shared, translations
 from ..chunking import boilerplate, credit
-from ..lexical import cognate_keys, cyrillic, forms, name_keys, name_share, same_name, skeleton, tokenize
+from ..lexical import cognate_keys, cyrillic, forms, name_share, skeleton, tokenize
 from ..retrieve import Candidate, Retriever
-from . import spans
-from .measures import SHARE, kin
+from . import overlap, spans
+from .measures import kin
 from .question import FUTURE, PERSON, Question, analyse, names_event, search_query
 
 # Fitted on the fitting part of the development data (XQuAD dev articles 0-11 in Russian,
@@ -63,11 +63,6 @@ SHORT_PAIR_SHARE = 0.5
 # 12/5, 2 13/6 (13/9 with the answer span nearest the own words), 3 13/6; no other fitting-part
 # figure moves.
 OWN = 2.0
-# A question's name found only by its skeleton (spelt or inflected otherwise: _coverage) counts this
-# share of its weight. Fitting part: 1 first quotes en .891 -> .894, near-absent en .863 -> .868,
-# natural ru .795 -> .811, but natural ru absent declined .769 -> .738; .5 the same en gains,
-# natural ru .795 -> .800, nothing fell.
-SPELT = 0.5
 # A sentence opening on a pronoun ("Он ...", "He ...", "Большинство из них ...") speaks of what the
 # sentence before it names: its coverage counts that sentence's words as its own. Its capitalised
 # words alone: fitting part, first-quote hits en / near-absent en +1 question each, nothing else
@@ -129,8 +124,8 @@ class Evidence:
         q = self.question
         if not q.attribute or q.define or (self.cross and not kin(q.attribute)):
             return False
-        key = _key(q.attribute)
-        return not any(key in _stems(t) for t in self._best_passage())
+        key = overlap.key(q.attribute)
+        return not any(key in overlap.stems(t) for t in self._best_passage())
 
     def event_missing(self) -> bool:
         """Is the event a "when" or "where" question asks of (a death, a founding) named nowhere in
@@ -186,57 +181,6 @@ class Evidence:
         return j if score(j) >= share * s.score or s.end - s.start < MIN_QUOTE_CHARS else None
 
 
-def _coverage(question_stems: dict[str, float], sentence: str, spelt: dict[str, str] | None = None) -> float:
-    """Share of the question's idf mass found in the sentence; a name (`spelt`: its stem's
-    skeleton) is found however it is spelt or inflected ("Патриотс" in "Пэтриотс", "Дэниел Вудриф"
-    in "Дениэла Вудрифа", user trials 9 and 10), at SPELT of its weight."""
-    total = sum(question_stems.values())
-    if total <= 0:
-        return 0.0
-    spelt = spelt or {}
-    found, keys = _stems(sentence), name_keys(sentence) if spelt else set()
-    return (
-        sum(
-            w if s in found else w * SPELT
-            for s, w in question_stems.items()
-            if s in found or (s in spelt and any(same_name(spelt[s], k) for k in keys))
-        )
-        / total
-    )
-
-
-def _stems(sentence: str) -> set[str]:
-    """The sentence's stems, and the measure named by any of them ("сумму" names money) or by
-    a per cent sign: a question's "инвестиций" is found in "на общую сумму 400 млрд тенге",
-    its "percent" in "на 5%". Fitting part: the per cent sign moved no figure; on the seed,
-    "What percent did injuries drop?" was declined."""
-    found = set(tokenize(sentence))
-    return found | {_key(s) for s in found} | ({f"\0{SHARE}"} if "%" in sentence else set())
-
-
-def _key(stem: str) -> str:
-    """A question word as it is looked for: the measure it names, when it names one."""
-    return f"\0{k}" if (k := kin(stem)) else stem
-
-
-def _exact(question_words: dict[str, float], sentence: str) -> float:
-    """Share of the question's idf mass whose very word form is in the sentence."""
-    total = sum(question_words.values())
-    if total <= 0:
-        return 0.0
-    found = set(forms(sentence))
-    return sum(w for s, w in question_words.items() if s in found) / total
-
-
-def _translated(question_stems: dict[str, float], bridge: dict[str, frozenset[str]], sentence: str) -> float:
-    """Share of the question's idf mass whose translation (bilingual.py) is in the sentence."""
-    total = sum(question_stems.values())
-    if total <= 0:
-        return 0.0
-    found = _stems(sentence)
-    return sum(w for s, w in question_stems.items() if bridge.get(s, frozenset()) & found) / total
-
-
 def read(
     retriever: Retriever, question: str, cands: Sequence[Candidate], judged: Candidate, previous: str = ""
 ) -> Evidence | None:
@@ -246,12 +190,14 @@ def read(
     query = search_query(question, previous)
     st, lex = retriever.stored, retriever.lexical
     q = analyse(question, previous)
-    stems = {_key(s): lex.idf(s) * (OWN if s in q.own else 1.0) for s in tokenize(query)}
-    spelt = {_key(t[0]): k for w in lexical.capitalised(query) if (t := tokenize(w)) and (k := skeleton(w))}
+    stems = {overlap.key(s): lex.idf(s) * (OWN if s in q.own else 1.0) for s in tokenize(query)}
+    spelt = {
+        overlap.key(t[0]): k for w in lexical.capitalised(query) if (t := tokenize(w)) and (k := skeleton(w))
+    }
     asked = {w: lex.idf(t[0]) for w in forms(query) if cyrillic(w) and (t := tokenize(w))}
     cognates = cognate_keys(query)
     credited = bool(_CREDITED.search(question))
-    bridge = {_key(s): frozenset(translations(s)) for s in tokenize(query)}
+    bridge = {overlap.key(s): frozenset(translations(s)) for s in tokenize(query)}
     ru = cyrillic(query)
     sims = np.concatenate([c.sentence_sims for c in cands])
     lo, span = sims.min(), max(float(sims.max() - sims.min()), 1e-9)
@@ -280,13 +226,13 @@ def read(
                 cov = (
                     name_share(q.names, sentence)
                     if q.define
-                    else (lexical.cognates(cognates, seen) + _translated(stems, bridge, seen)) / 2
+                    else (lexical.cognates(cognates, seen) + overlap.translated(stems, bridge, seen)) / 2
                 )
             else:
-                cov = _coverage(stems, seen, spelt)
+                cov = overlap.coverage(stems, seen, spelt)
             before = sentence
             score = wl * cov + wd * (sims[k - 1] - lo) / span + wp * c.score / top
-            score += EXACT * _exact(asked, sentence) if asked else 0.0
+            score += EXACT * overlap.exact(asked, sentence) if asked else 0.0
             typed = bool(q.kind) and not q.define and spans.typed(q, text, a, b)
             if typed:
                 score += TYPED
@@ -303,7 +249,7 @@ def read(
     passages = tuple(c.index for c in cands)
     # a follow-up's words include the question it leans on, and so do its names
     names = q.names | lexical.question_names(previous) if previous else q.names
-    across = shared(query, top_text, lex.idf, names, _stems(top_text), _key) if cross else 0.0
+    across = shared(query, top_text, lex.idf, names, overlap.stems(top_text), overlap.key) if cross else 0.0
     return Evidence(q, tuple(out), tuple(order), passages, tuple(texts), cosine, cross, across)
 
 

@@ -107,7 +107,7 @@ _KIN = {
     MONEY: "сумма суммы сумму инвестиции инвестиций вложения вложений затраты затрат стоимость бюджет "
     "sum sums investment investments spending cost costs budget funding",
     PEOPLE: "население населения жители жителей численность population inhabitants residents",
-    # "%" names a share as well (evidence._stems): "What percent did injuries drop?" finds "на 5%"
+    # "%" names a share as well (overlap.stems): "What percent did injuries drop?" finds "на 5%"
     SHARE: "процент процента процентов проценты percent percentage percents",
     # what someone is paid or earns: no sum of money is a salary unless the passage says so; asked by the
     # Russian verb too ("Сколько зарабатывает учитель?", user trial 8; fitting part: natural ru absent
