@@ -79,15 +79,15 @@ def test_api_requests_past_the_queue_size_are_busy():
 def test_the_upload_cache_is_swept_of_old_files(monkeypatch):
     import os
 
-    from qa import guard
+    from qa.guard import uploads
 
-    monkeypatch.setattr(guard, "UPLOAD_SWEEP", 0.1)
-    folder = guard.upload_cache()
+    monkeypatch.setattr(uploads, "UPLOAD_SWEEP", 0.1)
+    folder = uploads.upload_cache()
     (folder / "sub").mkdir()
     old, new = folder / "sub" / "refused.part", folder / "fresh.txt"
     old.write_bytes(b"left by a refused upload")
     new.write_bytes(b"being read")
-    os.utime(old, (time.time() - guard.UPLOAD_MAX_AGE - 1,) * 2)
+    os.utime(old, (time.time() - uploads.UPLOAD_MAX_AGE - 1,) * 2)
     deadline = time.monotonic() + 10
     while old.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
