@@ -242,6 +242,15 @@ def test_a_weight_a_length_or_an_area_is_said_with_its_unit():
     assert holds("Сколько фонтанов на площади?", "На площади 5 фонтанов.")  # a square, no area asked
 
 
+def test_a_share_is_said_with_its_sign_or_word():
+    """User trial 11: "50 странах" answered what share of exports goes to China."""
+    sent = "Экспорт продукции, которая сегодня поставляется в 50 странах мира, вырастет."
+    assert not holds("What share of Aktobe's exports goes to China?", sent)
+    assert not holds("На сколько процентов вырастет выпуск продукции?", sent)
+    assert holds("На сколько процентов вырастет выпуск продукции?", "Выпуск вырастет на 12%.")
+    assert holds("What percentage of the inhabitants were Catholics?", "56.2 per cent were Catholics.")
+
+
 def test_today_is_no_answer_to_when_something_was_done():
     s = "Today, the Warsaw Stock Exchange is the largest market in the region."
     assert not holds("When did the Warsaw Stock Exchange reopen?", s)
