@@ -115,3 +115,15 @@ def test_who_is_answered_with_the_sentence_naming_whom_he_stands_for(tmp_path, f
     )
     a = qa.Assistant(r).ask("Who issued the Edict of Fontainebleau?")
     assert a.found and a.quotes[0].text.startswith("The edict of Nantes") and "Louis XIV" in a.quotes[0].text
+
+
+def test_a_thing_defined_in_lower_case_is_looked_for_across_scripts(tmp_path, fake):
+    """User trial 11: "Что такое повет?" names no capitalised name, and every English sentence read
+    was scored as holding none of the question (the share of its names, of none)."""
+    r = indexed(
+        tmp_path, fake, h="Protestantism spread across France in the 16th century. The river is wide."
+    )
+    ev = qa.Assistant(r).evidence("что такое протестантизм?")
+    assert ev.question.define and not ev.question.names
+    held = {ev.text(i): s.coverage for i, s in enumerate(ev.sentences)}
+    assert held["Protestantism spread across France in the 16th century."] > 0 == held["The river is wide."]
