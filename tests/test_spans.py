@@ -249,6 +249,11 @@ def test_a_share_is_said_with_its_sign_or_word():
     assert not holds("На сколько процентов вырастет выпуск продукции?", sent)
     assert holds("На сколько процентов вырастет выпуск продукции?", "Выпуск вырастет на 12%.")
     assert holds("What percentage of the inhabitants were Catholics?", "56.2 per cent were Catholics.")
+    half = "The Amazon represents over half of the planet's remaining rainforests."
+    assert holds("What percentage of the rainforests does the Amazon represent?", half)
+    assert answer_span(analyse("What share of them is in the Amazon?"), half, 0, len(half)) == (27, 31)
+    assert holds("Какую долю лесов составляет Амазония?", "Амазония содержит более половины лесов.")
+    assert not holds("How many points were scored?", "Denver led in the third quarter.")
 
 
 def test_today_is_no_answer_to_when_something_was_done():

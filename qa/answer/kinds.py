@@ -8,7 +8,7 @@ import re
 
 from ..chunking import NUMERIC_DATE
 from ..lexical import tokenize
-from .measures import HYPHEN_UNIT
+from .measures import FRACTION, HYPHEN_UNIT
 from .question import DATE, NUMBER, PERSON
 
 _I = re.I
@@ -67,7 +67,7 @@ SCALE = r"(?:тысяч[аиуе]?|тыс\.?|миллион\w*|млн\.?|мил�
 NUMBER_RE = re.compile(
     r"\b\d{1,2}:\d{2}\b|(?<!\w)[$£€]?(?>\d{1,3}(?:[,\u00a0\u202f ]\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?[½¼¾]?)(?!(?-i:[A-ZА-ЯЁ]))(?:\s*(?:–|—|-|до|to)\s*\d+(?:[.,]\d+)?)?"
     rf"(?:\s*(?:%|процент\w*|percent|per cent))?(?:\s*{SCALE}\b)?(?:[a-z]{{1,2}}\b)?"
-    rf"|\b(?:{_EN_NUMBERS}|{_RU_NUMBERS})\b(?:\s+{SCALE})?",
+    rf"|\b(?:{_EN_NUMBERS}|{_RU_NUMBERS})\b(?:\s+{SCALE})?|\b(?:{FRACTION})\b",
     _I,
 )
 # A day's number next to its month: a date, not a count (user trial 8: "Сколько человек натурализовали в

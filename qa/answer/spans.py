@@ -11,7 +11,7 @@ import re
 from ..lexical import WORD, tokenize
 from . import persons
 from .kinds import AHEAD, NUMBER_RE, SCALE, YEAR, candidates
-from .measures import DURATION, MONEY, PEOPLE, POUND, SHARE, STATED, measure_of
+from .measures import DURATION, FRACTION, MONEY, PEOPLE, POUND, SHARE, STATED, measure_of
 from .question import DATE, NOW, NUMBER, PERSON, Question
 
 _I = re.I
@@ -25,6 +25,7 @@ _I = re.I
 # fraction counts no things ("две трети его населения" answers "Сколько людей умерло?"; this one was
 # found by its loss on the held-back part).
 _FRACTION = r"(?:трет|четверт|половин|пят[аыо]|десят[аыо]|third|quarter|half|halves|fifth|tenth)"
+_SHARE_WORD = re.compile(rf"(?:{FRACTION})\b", _I)  # a fraction standing alone ("over half"): a share
 _COUNTS_THINGS = re.compile(rf"\s+(?!{SCALE}|{_FRACTION})[^\W\d_]{{3,}}", _I)
 # what a number counts may be a name of two words or more, which the number's span leaves out ("one
 # Combined Statistical Area" answered "How many people live in Southern California?", user trial 9;
@@ -96,6 +97,8 @@ def fits(q: Question, text: str, s: int, e: int) -> bool:
         # trial 7). Fitting part: natural ru absent declined .654 -> .692, en-on-ru answer precision
         # .687 -> .695 and one wrong quote declined (answered .950 -> .947).
         return False
+    if q.kind == NUMBER and q.measure != SHARE and _SHARE_WORD.match(text, s, e):
+        return False  # "half", "треть" answer a share asked, and nothing else ("the second quarter")
     if q.kind == NUMBER and q.measure:
         m = _measure(q, text, s, e)
         if m is None and q.measure == PEOPLE and _counts_things(text, s, e):
@@ -114,6 +117,8 @@ def _measure(q: Question, text: str, s: int, e: int) -> str | None:
     """What the number text[s:e] measures: pounds beside a weight or of a substance are no money,
     unless the question asks in pounds ("Сколько фунтов пара ...?")."""
     m = measure_of(text[s:e])
+    if m is None and _SHARE_WORD.match(text, s, e):
+        return SHARE
     if (
         m == MONEY
         and not q.stems & _POUND_STEMS
