@@ -27,3 +27,15 @@ def test_translated_counts_the_words_found_in_the_other_language():
     bridge = {"salari": frozenset({"зарплат"}), "plant": frozenset({"завод"})}
     assert translated({"salari": 1.0, "plant": 3.0}, bridge, "Рабочие завода получили премию.") == 0.75
     assert translated({}, bridge, "Завод.") == 0.0
+
+
+def test_a_number_in_words_is_found_as_digits_and_the_reverse():
+    """User trial 11: "the two point conversion pass" is "a 2-point conversion"."""
+    q = {key(s): 1.0 for s in ("two", "point", "convers")}
+    assert coverage(q, "Manning completed a pass to Bennie Fowler for a 2-point conversion.") == 1.0
+    assert (
+        coverage({key("3"): 1.0}, "Он обыграл трёх защитников.")
+        == coverage({key("трех"): 1.0}, "3 goals")
+        == 1.0
+    )
+    assert key("one") == "one"  # a pronoun as often as a number
