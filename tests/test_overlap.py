@@ -39,3 +39,4 @@ def test_a_number_in_words_is_found_as_digits_and_the_reverse():
         == 1.0
     )
     assert key("one") == "one"  # a pronoun as often as a number
+    assert key("сем") == "сем"  # "семья" (a family) is no seven

@@ -11,16 +11,16 @@ from ..lexical import forms, name_keys, same_name, tokenize
 from .measures import SHARE, kin
 
 # Numbers said in words are found as digits and the reverse ("who caught the two point conversion
-# pass" in "a pass to Bennie Fowler for a 2-point conversion", user trial 11). "One" and "один"
-# are left out: they are pronouns as often ("one of the ..."). Fitting part: answer precision ru
-# .798 -> .810, near-absent ru .792 -> .811, nothing fell.
+# pass" in "a pass to Bennie Fowler for a 2-point conversion", user trial 11). Left out: "one" and
+# "один", pronouns as often ("one of the ..."), and "семь", whose stem is also "семья"'s. Fitting
+# part: answer precision ru .798 -> .810, near-absent ru .792 -> .811, nothing fell.
 _NUMBERS = {
     "2": "two двух двум две двумя двое",
     "3": "three трех трём трем тремя трое",
     "4": "four четыре четырех четырём четырьмя четверо",
     "5": "five пять пяти пятью",
     "6": "six шесть шести",
-    "7": "seven семь семи",
+    "7": "seven",  # "семь" stems as "семья" does
     "8": "eight восемь восьми",
     "9": "nine девять девяти",
     "10": "ten десять десяти",
