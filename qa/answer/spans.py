@@ -114,8 +114,9 @@ def fits(q: Question, text: str, s: int, e: int) -> bool:
 
 
 def _measure(q: Question, text: str, s: int, e: int) -> str | None:
-    """What the number text[s:e] measures: pounds beside a weight or of a substance are no money,
-    unless the question asks in pounds ("Сколько фунтов пара ...?")."""
+    """What the number text[s:e] measures: a fraction in words is a share ("over half"); pounds
+    beside a weight or of a substance are no money, unless the question asks in pounds ("Сколько
+    фунтов пара ...?")."""
     m = measure_of(text[s:e])
     if m is None and _SHARE_WORD.match(text, s, e):
         return SHARE
