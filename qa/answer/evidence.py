@@ -1,8 +1,8 @@
 """The evidence behind an answer. Every sentence of the passages read is scored against the
-question (the idf share of its words found in the sentence, the sentence vector's similarity,
-the passage's fused score); a neighbour joins a sentence in its quote when it scores nearly as
-well or holds the kind of answer asked for. Whether there is an answer at all is verdict.py's
-to say, from what this gathers."""
+question (the idf share of its words found in the sentence, overlap.py; the sentence vector's
+similarity; the passage's fused score); a neighbour joins a sentence in its quote when it scores
+nearly as well or holds the kind of answer asked for. Whether there is an answer at all is
+verdict.py's to say, from what this gathers."""
 
 from __future__ import annotations
 

@@ -97,8 +97,8 @@ def fits(q: Question, text: str, s: int, e: int) -> bool:
         # trial 7). Fitting part: natural ru absent declined .654 -> .692, en-on-ru answer precision
         # .687 -> .695 and one wrong quote declined (answered .950 -> .947).
         return False
-    if q.kind == NUMBER and q.measure != SHARE and _SHARE_WORD.match(text, s, e):
-        return False  # "half", "треть" answer a share asked, and nothing else ("the second quarter")
+    if q.kind == NUMBER and _SHARE_WORD.match(text, s, e):
+        return q.measure == SHARE  # "half", "треть" answer a share asked, nothing else ("the second quarter")
     if q.kind == NUMBER and q.measure:
         m = _measure(q, text, s, e)
         if m is None and q.measure == PEOPLE and _counts_things(text, s, e):
@@ -114,12 +114,9 @@ def fits(q: Question, text: str, s: int, e: int) -> bool:
 
 
 def _measure(q: Question, text: str, s: int, e: int) -> str | None:
-    """What the number text[s:e] measures: a fraction in words is a share ("over half"); pounds
-    beside a weight or of a substance are no money, unless the question asks in pounds ("Сколько
-    фунтов пара ...?")."""
+    """What the number text[s:e] measures: pounds beside a weight or of a substance are no money,
+    unless the question asks in pounds ("Сколько фунтов пара ...?")."""
     m = measure_of(text[s:e])
-    if m is None and _SHARE_WORD.match(text, s, e):
-        return SHARE
     if (
         m == MONEY
         and not q.stems & _POUND_STEMS
