@@ -110,9 +110,13 @@ def test_the_attribute_asked_for(question, attribute):
         ("Where did Tesla live?", None),
         ("Когда приехал Тесла?", None),  # no event of a known kind
         ("Какая основа метода?", None),  # a basis, and no "when" or "where"
+        ("Who invented the Rankine cycle?", "invention"),  # a person asked of an event
+        ("Кто основал институт?", "founding"),
+        ("who won the 2014 state election", "victory"),
+        ("Какое учреждение это заявило?", None),  # an institution: no "when", "where" nor "who"
     ],
 )
-def test_the_event_a_date_or_place_is_asked_of(question, event):
+def test_the_event_a_date_place_or_person_is_asked_of(question, event):
     assert analyse(question).event == event
 
 
@@ -122,6 +126,9 @@ def test_an_event_is_named_in_other_words_and_common_words_name_none():
     assert names_event("founding", "Рынок Грейнджера был открыт в 1835 году.")
     assert not names_event("burial", "Суд решил, что он не мог заявлять об этом.")  # "мог", not "могила"
     assert not names_event("birth", "Он из рода Рюриковичей.")  # "рода", not "родился"
+    assert names_event("invention", "The indicator was developed by Charles Richard.")
+    assert names_event("victory", "The Broncos defeated the Panthers 24–10.")
+    assert not names_event("victory", "Victoria has a written constitution.")  # a name, not a victory
 
 
 def test_a_measured_attribute_is_no_definition():

@@ -49,3 +49,16 @@ def test_a_date_asked_of_an_event_needs_the_event_named():
     assert found(ev("Когда умер Хаттон?", died), MODEL)
     assert not found(ev("When did Hutton die?", published, cross=True), MODEL)
     assert found(ev("When did Hutton die?", died, cross=True), MODEL)
+
+
+def test_a_person_asked_of_an_event_needs_the_event_named():
+    # "Who invented the Rankine cycle?" is not answered by the engineers of a passage that names no
+    # invention.
+    def ev(question: str, text: str) -> Evidence:
+        sent = (Sentence(0, len(text), 1.0, 0, 0.6, 0.95, typed=True),)
+        return Evidence(analyse(question), sent, (0,), (0,), (text,), 0.95, False, 0.0)
+
+    improved = "William Rankine improved the steam engine with Charles Parsons."
+    devised = "The cycle was devised by William Rankine in 1859."
+    assert not found(ev("Who invented the Rankine cycle?", improved), MODEL)
+    assert found(ev("Who invented the Rankine cycle?", devised), MODEL)

@@ -86,8 +86,9 @@ def found(ev: Evidence, model: str) -> bool:
     # natural question and three fewer near-absent ones (ru .769 -> .752, en-on-ru .570 -> .562).
     if q.attribute and kin(q.attribute) and ev.attribute_missing():
         return False
-    # So is the event a date or a place is asked of ("Когда умер Хаттон?" is not answered by the
-    # year he published, "Where was Luther buried?" by where his Bible spread). Fitting part,
+    # So is the event a date, a place or a person is asked of ("Когда умер Хаттон?" is not answered
+    # by the year he published, "Where was Luther buried?" by where his Bible spread, "Who invented
+    # the Rankine cycle?" by who improved the engine: question._EVENTS). Dates and places: fitting part,
     # natural absent declined ru .654 -> .692, en .50 -> .60; held back, ru .619 -> .667, en .40 ->
     # .52; no other figure of either part moved.
     if ev.event_missing():
