@@ -113,6 +113,7 @@ def test_the_attribute_asked_for(question, attribute):
         ("Who invented the Rankine cycle?", "invention"),  # a person asked of an event
         ("Кто основал институт?", "founding"),
         ("who won the 2014 state election", "victory"),
+        ("В каком году Лютер женился?", "marriage"),
         ("Какое учреждение это заявило?", None),  # an institution: no "when", "where" nor "who"
     ],
 )

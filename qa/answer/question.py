@@ -116,7 +116,9 @@ class Question:
 # cycle?", "Кто основал Институт Упати?", bench/natural): asked of "who" too, with invention and
 # victory added, the fitting part's natural absent declined ru .691 -> .702, en .547 -> .587,
 # near-absent across scripts .523 -> .538 and .417 -> .424, nothing else moved. "victor\w*" would
-# name a victory in "Victoria". Ownership too ("Who owns the StubHub Center?") declined one more
+# name a victory in "Victoria". A marriage likewise ("В каком году Лютер женился?" is not answered by
+# "Летом 1521 года Лютер расширил свою критику", user trial 12): natural absent declined ru .702 ->
+# .713, nothing else moved. Ownership too ("Who owns the StubHub Center?") declined one more
 # natural question but cost XQuAD answers (ru .957 -> .953 answered), and so did asking every
 # question of its event (Russian nouns: "учреждение", "на основании", "после ... смерти").
 _EVENTS = {
@@ -137,6 +139,10 @@ _EVENTS = {
     "victory": (
         r"выиграл\w*|победил\w*|побед\w*|won|win|wins|winner\w*",
         r"чемпион\w*|обыграл\w*|одолел\w*|champion\w*|defeated|beat|victory|victories|victorious",
+    ),
+    "marriage": (
+        r"жени\w*|женат\w*|замуж\w*|marri\w*|wed|wedding",
+        r"брак\w*|супруг\w*|венча\w*|wife|husband|spouse",
     ),
     "burial": (
         r"похорон\w*|захоронен\w*|погреб[её]н\w*|buried|burial",
