@@ -34,6 +34,15 @@ def test_paragraphs_then_sentences():
     assert all(p.endswith((".", "!", "?")) for p in pieces)
 
 
+def test_a_chunk_ends_where_a_sentence_ends():
+    # "the U.S. government": a stop before a lower-case word ends no sentence, so no chunk either
+    # (a chunk's quotes would stop at "against the U.S.").
+    claim = "He tried to void a World War I claim against the U.S. government by the Marconi Company."
+    text = f"The patents were restored in 1943. {claim} The court ruled."
+    pieces = [text[a:b] for a, b in split_text(text, len(claim) + 5, 0)]
+    assert pieces == ["The patents were restored in 1943.", claim, "The court ruled."]
+
+
 def test_ids_are_stable_and_distinct():
     doc = _doc("Один. Два. Три.\n\nЧетыре.")
     a, b = chunk_document(doc, 50), chunk_document(doc, 50)

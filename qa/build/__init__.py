@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["CHUNKER", "RESUME_BATCH", "build_index", "index_status", "watch"]
 
-CHUNKER = "recursive-v1+razdel-headers+stems-ov"  # bump when chunking.SEPARATORS, sentences() or lexical.tokenize change
+CHUNKER = "recursive-v2+razdel-headers+stems-ov"  # bump when chunking.SEPARATORS, sentences() or lexical.tokenize change
 CHUNK_VECTORS = "chunk-vectors.tmp.npy"  # FAISS's input, removed once vectors.faiss is written
 
 
