@@ -106,10 +106,15 @@ def credit(segment: str) -> bool:
     return bool(_CREDIT.match(segment.strip()))
 
 
+def dateline(segment: str) -> bool:
+    """Is this segment a bare date ("date 2017-08-08"), the date a news text was published?"""
+    return bool(_DATE_HEAD.fullmatch(segment.strip()))
+
+
 def boilerplate(segment: str) -> bool:
     """Is this segment a bare date or a photo/source credit (no sentence: nothing to quote)?"""
     seg = segment.strip()
-    if _DATE_HEAD.fullmatch(seg):
+    if dateline(seg):
         return True
     return (
         bool(_CREDIT.match(seg))

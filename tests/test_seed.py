@@ -89,6 +89,10 @@ def test_dateline_and_photo_credit_are_segments_of_their_own(seed_retriever):
     # unless the credit is what is asked (user trial 10)
     a = qa.Assistant(seed_retriever).ask("Кто предоставил фото?")
     assert a.found and a.quotes[0].text.startswith("Фото предоставлено пресс-службой")
+    # and the dateline, when the question asks when the text came out (user trial 11)
+    for question in ["Когда опубликована эта статья?", "When was this article published?"]:
+        q = qa.Assistant(seed_retriever).ask(question).quotes[0]
+        assert q.text.startswith("date 2017-08-08") and text[q.answer_start : q.answer_end] == "2017-08-08"
 
 
 def test_the_answer_is_marked_inside_the_quote(seed_retriever):
