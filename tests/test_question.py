@@ -3,7 +3,7 @@
 import pytest
 
 from qa.answer.measures import MONEY, PAY, PEOPLE, kin
-from qa.answer.question import DATE, NUMBER, PERSON, analyse, names_event
+from qa.answer.question import DATE, NUMBER, PERSON, analyse
 
 
 @pytest.mark.parametrize(
@@ -119,17 +119,6 @@ def test_the_attribute_asked_for(question, attribute):
 )
 def test_the_event_a_date_place_or_person_is_asked_of(question, event):
     assert analyse(question).event == event
-
-
-def test_an_event_is_named_in_other_words_and_common_words_name_none():
-    assert names_event("death", "Тесла ушёл из жизни 7 января 1943 года.")
-    assert names_event("founding", "Venom was formed in Newcastle in 1979.")
-    assert names_event("founding", "Рынок Грейнджера был открыт в 1835 году.")
-    assert not names_event("burial", "Суд решил, что он не мог заявлять об этом.")  # "мог", not "могила"
-    assert not names_event("birth", "Он из рода Рюриковичей.")  # "рода", not "родился"
-    assert names_event("invention", "The indicator was developed by Charles Richard.")
-    assert names_event("victory", "The Broncos defeated the Panthers 24–10.")
-    assert not names_event("victory", "Victoria has a written constitution.")  # a name, not a victory
 
 
 def test_a_measured_attribute_is_no_definition():

@@ -6,7 +6,6 @@ verdict.py's to say, from what this gathers."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,12 +14,12 @@ import numpy as np
 
 from .. import lexical
 from ..bilingual import shared, translations
-from ..chunking import boilerplate, credit, dateline
+from ..chunking import dateline
 from ..lexical import cognate_keys, cyrillic, forms, name_share, skeleton, tokenize
 from ..retrieve import Candidate, Retriever
-from . import overlap, spans
+from . import events, header, overlap, spans
 from .measures import kin
-from .question import DATE, FUTURE, PERSON, Question, analyse, names_event, search_query
+from .question import FUTURE, PERSON, Question, analyse, search_query
 
 # Fitted on the fitting part of the development data (XQuAD dev articles 0-11 in Russian,
 # English and English questions on the Russian text, plus bench/natural's fitting rows) and
@@ -76,24 +75,6 @@ _PRONOUN = re.compile(
     r"\W*(?:Он|Она|Оно|Они|Его|Её|Ее|Их|Ему|Ей|Им|He|She|It|They|His|Her|Its|Their"
     r"|(?:Большинство|Многие|Некоторые|Часть|Все|Most|Many|Some|All)\s+(?:из\s+них|of\s+them))\b(?![-.])"
 )
-# A question about a photo or a source ("Кто предоставил фото?", user trial 10) reads the credit
-# line split off the first sentence. Fitting part: natural ru first quotes .800 -> .805 (that
-# question, marked wrong: "Актюбинской"), nothing else moved.
-_CREDITED = re.compile(r"\b(?:фото\w*|снимк\w*|снимок|photo\w*|picture\w*|image\w*|credit\w*)", re.I)
-# A question about when the text itself came out ("Когда опубликована эта статья?", "When was the
-# article published?", user trial 11) reads the dateline split off the first sentence, and quotes
-# it first: no sentence of the text says when the text was published.
-_TEXT = r"(?:стать\w*|новост\w*|заметк\w*|материал\w*|публикаци\w*|article|story|news|post|piece|report)"
-_OUT = r"(?:опубликова\w*|вышл\w*|вышел|написа\w*|датирова\w*|published|written|posted|dated|came out)"
-_PUBLISHED = re.compile(
-    rf"\b{_OUT}\b.*\b{_TEXT}|\b{_TEXT}\b.*\b{_OUT}|дат\w*\s+(?:публикаци|выход)\w*|publication date|date of publication",
-    re.I,
-)
-# Such a question that names nothing else ("Когда опубликована эта статья?") has no topic for a
-# cosine to meet: the dateline of the document read answers it.
-_OF_THE_TEXT = """когда какого числа дата опубликована опубликован опубликовали вышла вышел написана эта этот эту
-данная статья статьи новость новости заметка материал публикация публикации when what which date was
-were is this the article story news post piece report published written posted dated came out publication"""
 MIN_QUOTE_CHARS = 60  # a shorter best sentence always takes a neighbour ("10 предприятий." alone says little)
 
 
@@ -147,7 +128,7 @@ class Evidence:
         """Is the event a "when" or "where" question asks of (a death, a founding) named nowhere in
         the best sentence's passage, in either language?"""
         event = self.question.event
-        return bool(event) and not any(names_event(event, t) for t in self._best_passage())
+        return bool(event) and not any(events.named(event, t) for t in self._best_passage())
 
     def _best_passage(self) -> list[str]:
         """The texts of the sentences read in the best sentence's passage."""
@@ -212,8 +193,7 @@ def read(
     }
     asked = {w: lex.idf(t[0]) for w in forms(query) if cyrillic(w) and (t := tokenize(w))}
     cognates = cognate_keys(query)
-    credited = bool(_CREDITED.search(question))
-    dated = bool(q.kind == DATE and _PUBLISHED.search(question))
+    credited, dated = header.asks_credit(question), header.asks_date(q, question)
     bridge = {overlap.key(s): frozenset(translations(s)) for s in tokenize(query)}
     ru = cyrillic(query)
     sims = np.concatenate([c.sentence_sims for c in cands])
@@ -230,7 +210,7 @@ def read(
             a, b = (int(x) for x in st.sentence_spans[j])
             k += 1
             sentence = text[a:b]
-            if boilerplate(sentence) and not (credited and credit(sentence) or dated and dateline(sentence)):
+            if not header.readable(sentence, credited, dated):
                 continue  # a dateline or photo credit is no answer, unless it is what is asked for
             seen = " ".join([before, sentence]) if _PRONOUN.match(sentence) else sentence
             if cyrillic(sentence) != ru:
@@ -268,7 +248,7 @@ def read(
     published = False
     if dated and (datelines := [i for i in order if _dateline_of(out, sources, texts, i, order[0])]):
         order.insert(0, order.pop(order.index(datelines[0])))
-        published = set(tokenize(question)) <= _of_the_text()
+        published = header.only_date(question)
     cosine, top_text = _judged(retriever, judged, credited)
     cross = ru != retriever.in_cyrillic(judged.index)
     passages = tuple(c.index for c in cands)
@@ -276,11 +256,6 @@ def read(
     names = q.names | lexical.question_names(previous) if previous else q.names
     across = shared(query, top_text, lex.idf, names, overlap.stems(top_text), overlap.key) if cross else 0.0
     return Evidence(q, tuple(out), tuple(order), passages, tuple(texts), cosine, cross, across, published)
-
-
-@functools.cache
-def _of_the_text() -> frozenset[str]:
-    return frozenset(tokenize(_OF_THE_TEXT))
 
 
 def _dateline_of(sents: list[Sentence], sources: list[str], texts: list[str], i: int, best: int) -> bool:
@@ -299,7 +274,7 @@ def _judged(retriever: Retriever, c: Candidate, credited: bool = False) -> tuple
     sims = (
         float(x)
         for x, (a, b) in zip(c.sentence_sims, spans, strict=True)
-        if not boilerplate(s := text[int(a) : int(b)]) or (credited and credit(s))
+        if header.readable(text[int(a) : int(b)], credited)
     )
     return max(sims, default=c.dense), chunk.text
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..bilingual import translate
 from ..lexical import names, question_names, tokenize
+from . import events
 from .measures import MEASURE_QUESTION, NAMED, POUND, RATE, asked_measure, measure_of
 
 NUMBER, DATE, PERSON = "number", "date", "person"
@@ -103,54 +104,11 @@ class Question:
     count: bool = False  # "how many X", "сколько X": a count of things, answered by no sum or share
     own: frozenset[str] = frozenset()  # a follow-up's own words, stemmed, that its previous question lacks
     translated: frozenset[str] = frozenset()  # its content words in the other language (bilingual.py)
-    event: str | None = None  # the birth, death, founding, ... a "when", "where" or "who" asks of (_EVENTS)
+    event: str | None = None  # the birth, death, founding, ... a "when", "where" or "who" asks of (events.py)
     past: bool = False  # it asks about the past ("How many plants were modernised?")
     now: bool = False  # it asks about now ("Сколько сейчас жителей?")
 
 
-# The events a date or a place is asked of ("Когда умер Хаттон?", "Where was Luther buried?"): the
-# words that ask one, and the wider ones that name it in a passage, both in either language and
-# matched as written ("могила" and "мог", "род" and "рода" share their stems; "found" is also the
-# past of "find"). No year is a death's, no town a burial place, unless the passage names the event.
-# Nor is anyone a founder, an inventor or a winner unless it does ("Who invented the Rankine
-# cycle?", "Кто основал Институт Упати?", bench/natural): asked of "who" too, with invention and
-# victory added, the fitting part's natural absent declined ru .691 -> .702, en .547 -> .587,
-# near-absent across scripts .523 -> .538 and .417 -> .424, nothing else moved. "victor\w*" would
-# name a victory in "Victoria". A marriage likewise ("В каком году Лютер женился?" is not answered by
-# "Летом 1521 года Лютер расширил свою критику", user trial 12): natural absent declined ru .702 ->
-# .713, nothing else moved. Ownership too ("Who owns the StubHub Center?") declined one more
-# natural question but cost XQuAD answers (ru .957 -> .953 answered), and so did asking every
-# question of its event (Russian nouns: "учреждение", "на основании", "после ... смерти").
-_EVENTS = {
-    "birth": (r"родил\w*|рожд[её]н\w*|рождени\w*|родом|born|birth\w*", r"уроженц\w*|уроженк\w*|native"),
-    "death": (
-        r"умер|умерл\w*|умира\w*|скончал\w*|смерт\w*|погиб\w*|die|died|dies|death|pass(?:ed)? away",
-        r"кончин\w*|гибел\w*|убит\w*|уш[её]л из жизни|ушла из жизни|dead|killed|perished",
-    ),
-    "founding": (
-        r"основа[нл]\w*|основани[еяю]|учрежд[её]н\w*|учредил\w*|founded|founding",
-        r"основател\w*|созда[нлв]\w*|образован\w*|открыт\w*|открыл\w*|establish\w*|formed|formation|created"
-        r"|creation|opened|set up|founder\w*",
-    ),
-    "invention": (
-        r"изобр[её]\w*|придума\w*|invent\w*",
-        r"разработ\w*|созда[нлв]\w*|сконструир\w*|патент\w*|developed|devised|designed|created|patent\w*",
-    ),
-    "victory": (
-        r"выиграл\w*|победил\w*|побед\w*|won|win|wins|winner\w*",
-        r"чемпион\w*|обыграл\w*|одолел\w*|champion\w*|defeated|beat|victory|victories|victorious",
-    ),
-    "marriage": (
-        r"жени\w*|женат\w*|замуж\w*|marri\w*|wed|wedding",
-        r"брак\w*|супруг\w*|венча\w*|wife|husband|spouse",
-    ),
-    "burial": (
-        r"похорон\w*|захоронен\w*|погреб[её]н\w*|buried|burial",
-        r"могил\w*|grave|graves|tomb\w*|interred",
-    ),
-}
-_ASKS_EVENT = {e: re.compile(rf"\b(?:{asks})\b", _I) for e, (asks, _) in _EVENTS.items()}
-_NAMES_EVENT = {e: re.compile(rf"\b(?:{asks}|{names})\b", _I) for e, (asks, names) in _EVENTS.items()}
 _WHERE = re.compile(
     r"^\W*(?:(?:а|и|and)\s+)?(?:где|куда|откуда|where)\b|\bв\s+как(?:ом|ой)\s+(?:город|стран|мест|регион|област)"
     r"|\b(?:in|at)\s+(?:what|which)\s+(?:city|town|country|place|region)\b",
@@ -217,7 +175,9 @@ def analyse(question: str, previous: str = "") -> Question:
         count,
         own,
         frozenset(translate(search_query(question, previous))),
-        _event(question) if kind in (DATE, PERSON) or (kind is None and _WHERE.search(question)) else None,
+        events.asked(question)
+        if kind in (DATE, PERSON) or (kind is None and _WHERE.search(question))
+        else None,
         _past(question) or (bool(previous) and not _tense(question) and _past(previous)),
         bool(NOW.search(_NOT_NOW.sub("", question))) and not _PAST.search(question),
     )
@@ -241,15 +201,6 @@ def _past(question: str) -> bool:
     """Does it ask about the past? A follow-up that says no tense ("а на какую сумму?" after
     "Сколько предприятий модернизировали?") asks in its previous question's (analyse)."""
     return bool(_PAST.search(question)) and not FUTURE.search(question)
-
-
-def _event(question: str) -> str | None:
-    return next((e for e, rx in _ASKS_EVENT.items() if rx.search(question)), None)
-
-
-def names_event(event: str, text: str) -> bool:
-    """Does text name the event (a death: "умер", "скончался", "passed away", ...)?"""
-    return bool(_NAMES_EVENT[event].search(text))
 
 
 # "how many plants", "сколько предприятий": a count of things (not "во сколько обошлась", "сколько

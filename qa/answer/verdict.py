@@ -90,7 +90,7 @@ def found(ev: Evidence, model: str) -> bool:
         return False
     # So is the event a date, a place or a person is asked of ("Когда умер Хаттон?" is not answered
     # by the year he published, "Where was Luther buried?" by where his Bible spread, "Who invented
-    # the Rankine cycle?" by who improved the engine: question._EVENTS). Dates and places: fitting part,
+    # the Rankine cycle?" by who improved the engine: events.py). Dates and places: fitting part,
     # natural absent declined ru .654 -> .692, en .50 -> .60; held back, ru .619 -> .667, en .40 ->
     # .52; no other figure of either part moved.
     if ev.event_missing():
