@@ -62,3 +62,17 @@ def test_a_person_asked_of_an_event_needs_the_event_named():
     devised = "The cycle was devised by William Rankine in 1859."
     assert not found(ev("Who invented the Rankine cycle?", improved), MODEL)
     assert found(ev("Who invented the Rankine cycle?", devised), MODEL)
+
+
+def test_a_year_asked_that_the_passage_never_names_is_another_time():
+    def ev(text: str) -> Evidence:
+        sent = (Sentence(0, len(text), 1.0, 0, 0.6, 0.95, typed=True),)
+        return Evidence(
+            analyse("С кем сотрудничал Тесла в 1886 году?"), sent, (0,), (0,), (text,), 0.95, False, 0.0
+        )
+
+    assert not found(ev("В 1888 году Тесла сотрудничал с Джорджем Вестингаузом."), MODEL)
+    assert found(ev("В 1886 году Тесла сотрудничал с Робертом Лейном."), MODEL)
+    assert found(
+        ev("Тесла сотрудничал с Робертом Лейном и Бенджамином Вейлом."), MODEL
+    )  # no year: no other time

@@ -75,6 +75,7 @@ _PRONOUN = re.compile(
     r"\W*(?:Он|Она|Оно|Они|Его|Её|Ее|Их|Ему|Ей|Им|He|She|It|They|His|Her|Its|Their"
     r"|(?:Большинство|Многие|Некоторые|Часть|Все|Most|Many|Some|All)\s+(?:из\s+них|of\s+them))\b(?![-.])"
 )
+_YEAR = re.compile(r"(?<!\d)(?:1\d{3}|20\d\d)(?!\d)")
 MIN_QUOTE_CHARS = 60  # a shorter best sentence always takes a neighbour ("10 предприятий." alone says little)
 
 
@@ -125,10 +126,20 @@ class Evidence:
         return not any(key in overlap.stems(t) for t in self._best_passage())
 
     def event_missing(self) -> bool:
-        """Is the event a "when" or "where" question asks of (a death, a founding) named nowhere in
-        the best sentence's passage, in either language?"""
+        """Is the event a "when", "where" or "who" question asks of (a death, a founding) named
+        nowhere in the best sentence's passage, in either language?"""
         event = self.question.event
         return bool(event) and not any(events.named(event, t) for t in self._best_passage())
+
+    def another_year(self) -> bool:
+        """Does the question ask of a year ("С кем сотрудничал Тесла в 1886 году?") that the best
+        sentence's passage never names, while its quote names other years: a quote of another time?"""
+        asked = {w for w in self.question.stems if _YEAR.fullmatch(w)}
+        if not asked or any(asked & set(_YEAR.findall(t)) for t in self._best_passage()):
+            return False
+        i = self.order[0]
+        quoted = [i] if (j := self.partner(i)) is None else [i, j]
+        return any(_YEAR.search(self.text(k)) for k in quoted)
 
     def _best_passage(self) -> list[str]:
         """The texts of the sentences read in the best sentence's passage."""
