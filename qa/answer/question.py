@@ -109,6 +109,7 @@ class Question:
     now: bool = False  # it asks about now ("Сколько сейчас жителей?")
 
 
+# A place asked for: its event (a burial, a birth) must be named where it is answered (events.py).
 _WHERE = re.compile(
     r"^\W*(?:(?:а|и|and)\s+)?(?:где|куда|откуда|where)\b|\bв\s+как(?:ом|ой)\s+(?:город|стран|мест|регион|област)"
     r"|\b(?:in|at)\s+(?:what|which)\s+(?:city|town|country|place|region)\b",
