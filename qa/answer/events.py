@@ -13,7 +13,7 @@ import re
 # Nor is anyone a founder, an inventor or a winner unless it does ("Who invented the Rankine
 # cycle?", "Кто основал Институт Упати?", bench/natural): asked of "who" too, with invention and
 # victory added, the fitting part's natural absent declined ru .691 -> .702, en .547 -> .587,
-# near-absent across scripts .523 -> .538 and .417 -> .424, nothing else moved. "victor\w*" would
+# near-absent English on Russian .523 -> .538, Russian on English .417 -> .424, nothing else moved. "victor\w*" would
 # name a victory in "Victoria". A marriage likewise ("В каком году Лютер женился?" is not answered by
 # "Летом 1521 года Лютер расширил свою критику", user trial 12): natural absent declined ru .702 ->
 # .713, nothing else moved. Ownership too ("Who owns the StubHub Center?") declined one more

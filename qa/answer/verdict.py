@@ -97,7 +97,7 @@ def found(ev: Evidence, model: str) -> bool:
         return False
     # A year asked that the passage never names, when the quote names others, is asked of another
     # time ("С кем сотрудничал Тесла в 1886 году?" is not answered by his partners of 1888): fitting
-    # part, near-absent declined ru .818 -> .826, Russian on English .538 -> .545, English on Russian
+    # part, near-absent declined ru .818 -> .826, English on Russian .538 -> .545, Russian on English
     # .424 -> .439, nothing else moved (the "2015 season" questions quote no other year).
     if ev.another_year():
         return False
