@@ -25,12 +25,6 @@ _I = re.I
 # fraction counts no things ("две трети его населения" answers "Сколько людей умерло?"; this one was
 # found by its loss on the held-back part).
 _FRACTION = r"(?:трет|четверт|половин|пят[аыо]|десят[аыо]|third|quarter|half|halves|fifth|tenth)"
-# An ordinal is a rank or part of a name, no count or amount ("вдоль 99-го шоссе" answered "How many
-# runways does LAX have?", "the 5th tier" a count of leagues), unless a rank is what is asked
-# ("Какое место по населению занимает ...?"). Fitting part: answer precision Russian on English .709
-# -> .734, its near-absent .660 -> .702, natural ru absent declined .713 -> .723, nothing else moved.
-_ORDINAL = re.compile(r"\d+(?:-(?:го|м|й|я|е|ю|ая|ой|ый|ий|ом|ое|ые|ых)(?!\w)|(?:st|nd|rd|th)\b)", _I)
-_RANK_STEMS = frozenset(tokenize("место месте места ранг позиция позиции уровень rank place position tier"))
 _SHARE_WORD = re.compile(rf"(?:{FRACTION})\b", _I)  # a fraction standing alone ("over half"): a share
 _COUNTS_THINGS = re.compile(rf"\s+(?!{SCALE}|{_FRACTION})[^\W\d_]{{3,}}", _I)
 # what a number counts may be a name of two words or more, which the number's span leaves out ("one
@@ -103,8 +97,6 @@ def fits(q: Question, text: str, s: int, e: int) -> bool:
         # trial 7). Fitting part: natural ru absent declined .654 -> .692, en-on-ru answer precision
         # .687 -> .695 and one wrong quote declined (answered .950 -> .947).
         return False
-    if q.kind == NUMBER and _ORDINAL.match(text, s) and not q.stems & _RANK_STEMS:
-        return False  # "вдоль 99-го шоссе", "the 5th tier": a rank or a name, unless a rank is asked
     if q.kind == NUMBER and _SHARE_WORD.match(text, s, e):
         return q.measure == SHARE  # "half", "треть" answer a share asked, nothing else ("the second quarter")
     if q.kind == NUMBER and q.measure:
