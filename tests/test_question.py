@@ -114,7 +114,6 @@ def test_the_attribute_asked_for(question, attribute):
         ("Кто основал институт?", "founding"),
         ("who won the 2014 state election", "victory"),
         ("В каком году Лютер женился?", "marriage"),
-        ("Who led the settlers?", "leading"),
         ("Какое учреждение это заявило?", None),  # an institution: no "when", "where" nor "who"
     ],
 )

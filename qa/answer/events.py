@@ -1,5 +1,5 @@
 """The events a question may ask a date, a place or a person of: a birth, a death, a founding,
-an invention, a victory, a marriage, a leading, a burial. question.py notes the event asked; verdict.py
+an invention, a victory, a marriage, a burial. question.py notes the event asked; verdict.py
 declines when the passage read names no such event (evidence.Evidence.event_missing)."""
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import re
 # near-absent English on Russian .523 -> .538, Russian on English .417 -> .424, nothing else moved. "victor\w*" would
 # name a victory in "Victoria". A marriage likewise ("В каком году Лютер женился?" is not answered by
 # "Летом 1521 года Лютер расширил свою критику", user trial 12): natural absent declined ru .702 ->
-# .713, nothing else moved. And a leader ("Who led the Huguenot settlers at Manakin Town?" is not
-# answered by when they came): natural absent declined en .587 -> .600, nothing else moved. Ownership too ("Who owns the StubHub Center?") declined one more
+# .713, nothing else moved. Ownership too ("Who owns the StubHub Center?") declined one more
 # natural question but cost XQuAD answers (ru .957 -> .953 answered), and so did asking every
 # question of its event (Russian nouns: "учреждение", "на основании", "после ... смерти").
 _EVENTS = {
@@ -42,11 +41,6 @@ _EVENTS = {
     "marriage": (
         r"жени\w*|женат\w*|замуж\w*|marri\w*|wed|wedding",
         r"брак\w*|супруг\w*|венча\w*|wife|husband|spouse",
-    ),
-    "leading": (
-        r"возглав\w*|руководи\w*|командова\w*|led|leads|headed|heads",
-        r"глав[аеуыо]|лидер\w*|руководител\w*|командир\w*|командовани\w*|начальник\w*|leader\w*|head"
-        r"|chief|commander\w*|command|captain\w*|under",
     ),
     "burial": (
         r"похорон\w*|захоронен\w*|погреб[её]н\w*|buried|burial",
