@@ -18,6 +18,7 @@ from ..chunking import dateline
 from ..lexical import cognate_keys, cyrillic, forms, name_share, skeleton, tokenize
 from ..retrieve import Candidate, Retriever
 from . import events, header, overlap, spans
+from .kinds import YEAR_DIGITS
 from .measures import kin
 from .question import FUTURE, PERSON, Question, analyse, search_query
 
@@ -75,7 +76,7 @@ _PRONOUN = re.compile(
     r"\W*(?:Он|Она|Оно|Они|Его|Её|Ее|Их|Ему|Ей|Им|He|She|It|They|His|Her|Its|Their"
     r"|(?:Большинство|Многие|Некоторые|Часть|Все|Most|Many|Some|All)\s+(?:из\s+них|of\s+them))\b(?![-.])"
 )
-_YEAR = re.compile(r"(?<!\d)(?:1\d{3}|20\d\d)(?!\d)")
+_YEAR = re.compile(rf"(?<!\d){YEAR_DIGITS}(?!\d)")
 MIN_QUOTE_CHARS = 60  # a shorter best sentence always takes a neighbour ("10 предприятий." alone says little)
 
 
