@@ -208,6 +208,12 @@ def llm_url(tmp_path_factory) -> Iterator[str]:
                 proc.kill()
                 pytest.fail(f"the LLM server did not answer in 120 s:\n{tail}")
             time.sleep(0.5)
+    # The tests' replies were fixed on the AVX2 kernels `make test` builds; other kernels give a
+    # tiny model another greedy reply (an AVX-512 native build did).
+    if "AVX512 = 1" in log.read_text(errors="replace"):
+        pytest.fail(
+            "llama-cpp-python was built with AVX-512 kernels; `rm -rf .venv && make test` builds it pinned to AVX2"
+        )
     # llama.cpp reuses the cached prompt prefix of the previous request, and a tiny model's greedy
     # reply can change with it: one request first puts the server in the same state for every
     # test, whichever runs first (alone, three tests got a reply citing nothing).
