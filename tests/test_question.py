@@ -30,6 +30,9 @@ from qa.answer.question import DATE, NUMBER, PERSON, analyse
         ("В какой год открыли мост?", DATE),
         ("What was the Costa v ENEL dispute about?", None),  # a name, not "cost"
         ("Какова ценность этой находки?", None),  # worth, not a price
+        ("Где Каролина получила мяч, когда до конца оставалось 4:51?", None),  # a clause, not the question
+        ("What does a Turing machine output, when it halts?", None),
+        ("А когда открыли мост?", DATE),
     ],
 )
 def test_question_kinds(question, kind):
