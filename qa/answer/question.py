@@ -24,8 +24,8 @@ _KINDS = (
         # .818 -> .828, nothing else moved; held back: no figure moved.
         DATE,
         re.compile(
-            r"(?<!,\s)\bwhen\b|\b(?:what (?:year|date|century|decade|month)|which (?:year|century)|in what year)\b"
-            r"|(?<!,\s)\bкогда\b(?!-)|\bкакого числа\b|\bв как(?:ом|ой|ие)\s+(?:году|годах|веке|месяце|день)\b"
+            r"\b(?:when(?<!,\swhen)|what (?:year|date|century|decade|month)|which (?:year|century)|in what year)\b"
+            r"|\b(?:когда(?<!,\sкогда)|какого числа)\b(?!-)|\bв как(?:ом|ой|ие)\s+(?:году|годах|веке|месяце|день)\b"
             r"|\bкак(?:ой|ого)\s+(?:год[а]?|век[а]?)\b",
             _I,
         ),
