@@ -175,13 +175,13 @@ SHIFTS = (-0.05, -0.02, 0.0, 0.02, 0.04, 0.06, 0.1)
 def _curve(retriever: qa.Retriever, rows: list[dict], index: str) -> list[dict]:
     """The held-back natural rows asked again with both thresholds moved by each of SHIFTS: how
     many answers each point of "not found" costs (the calibration itself is never fitted here)."""
-    name = retriever.embedder.name
+    name, assistant = retriever.embedder.name, qa.Assistant(retriever)
     cal = verdict.CALIBRATIONS[name]
     out = []
     try:
         for d in SHIFTS:
             verdict.CALIBRATIONS[name] = dataclasses.replace(cal, same=cal.same + d, other=cal.other + d)
-            s = summary([judge(retriever, qa.Assistant(retriever), r) for r in rows])
+            s = summary([judge(retriever, assistant, r) for r in rows])
             out.append({"index": index, "shift": f"{d:+.2f}", **s})
     finally:
         verdict.CALIBRATIONS[name] = cal
